@@ -1,0 +1,45 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+let strict: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("InternalImportsByDefault"),
+]
+
+let package = Package(
+    name: "patchd",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "patchd", targets: ["patchd"]),
+        .executable(name: "patchctl", targets: ["patchctl"]),
+        .library(name: "PatchCore", targets: ["PatchCore"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2")
+    ],
+    targets: [
+        // Pure decisions: baselines, versions, name patterns, the approval engine. No IO, no clock.
+        .target(name: "PatchCore", swiftSettings: strict),
+        // patchctl's subcommands, one file per subcommand, kept out of the thin executable.
+        .target(
+            name: "PatchCLI",
+            dependencies: [
+                "PatchCore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: strict
+        ),
+        .executableTarget(name: "patchctl", dependencies: ["PatchCLI"], swiftSettings: strict),
+        .executableTarget(name: "patchd", dependencies: ["PatchCore"], swiftSettings: strict),
+        // Benchmarks documented in README; not part of the shipped package.
+        .executableTarget(name: "patchbench", dependencies: ["PatchCore"], swiftSettings: strict),
+        .testTarget(
+            name: "PatchCoreTests", dependencies: ["PatchCore"], exclude: ["Fixtures"], swiftSettings: strict),
+        .testTarget(
+            name: "PatchCLITests",
+            dependencies: ["PatchCore"],
+            swiftSettings: strict
+        ),
+    ],
+    swiftLanguageModes: [.v6]
+)

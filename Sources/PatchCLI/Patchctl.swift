@@ -1,0 +1,22 @@
+public import ArgumentParser
+import PatchCore
+
+/// `patchctl`: the command line of patchd.
+public struct Patchctl: ParsableCommand {
+    public static let configuration = CommandConfiguration(
+        commandName: "patchctl",
+        abstract: "Inspect and drive patchd, the patch agent.",
+        version: PatchdVersion.current,
+        subcommands: [VersionCompare.self, BaselineCommand.self]
+    )
+
+    public init() {}
+}
+
+/// Exit codes shared by the subcommands.
+enum ExitStatus {
+    /// The input was understood and found wanting (an invalid baseline).
+    static let invalid = ExitCode(1)
+    /// The command could not do its job with what it was given (bad argument, unreadable file).
+    static let usage = ExitCode(2)
+}

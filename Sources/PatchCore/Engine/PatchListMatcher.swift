@@ -1,0 +1,85 @@
+/// A package version seen through the name forms of ApprovedPatches / RejectedPatches.
+struct PatchCandidate {
+    let name: String
+    let arch: String
+    /// The full version string (`1:2.3-4`).
+    let version: String
+    let evr: RPMVersion?
+    let advisoryIds: [String]
+    let cveIds: [String]
+    let bugzillaIds: [String]
+}
+
+/// Matches candidates against a compiled ApprovedPatches or RejectedPatches list.
+struct PatchListMatcher: Sendable {
+    private let family: OperatingSystem.Family
+    private let entries: [(index: Int, id: PatchIdentifier)]
+
+    init(_ list: [String], os: OperatingSystem, kind: PatchListKind) {
+        family = os.family
+        entries = list.enumerated().compactMap { i, entry in
+            let id = PatchIdentifier.classify(entry, os: os)
+            // Rejected lists name packages only; an advisory id there never matches (and fails validation).
+            if kind == .rejected, case .advisory = id, os.family == .yum { return nil }
+            return (i, id)
+        }
+    }
+
+    var isEmpty: Bool { entries.isEmpty }
+
+    /// The index (in the baseline's list) of the first entry that names `c`, or nil.
+    func firstMatch(_ c: PatchCandidate) -> Int? {
+        for (index, id) in entries where matches(id, c) { return index }
+        return nil
+    }
+
+    private func matches(_ id: PatchIdentifier, _ c: PatchCandidate) -> Bool {
+        switch id {
+        case .advisory(let a): return c.advisoryIds.contains(a)
+        case .cve(let cve): return c.cveIds.contains(cve)
+        case .bugzilla(let b): return c.bugzillaIds.contains(b) || matchesForms(Glob(b), c)
+        case .exact(let e): return c.name == e || c.advisoryIds.contains(e)
+        case .package(let glob): return matchesForms(glob, c)
+        }
+    }
+
+    private func matchesForms(_ glob: Glob, _ c: PatchCandidate) -> Bool {
+        switch family {
+        case .apt: return matchesAptForms(glob, c)
+        case .yum, .zypper: return matchesRPMForms(glob, c)
+        case .macOS, .windows: return glob.matches(c.name)
+        }
+    }
+
+    /// apt: `name`, `name.arch`, `name:arch`, `name=version`, `name:version`, `name.arch:version`.
+    private func matchesAptForms(_ glob: Glob, _ c: PatchCandidate) -> Bool {
+        guard glob.couldMatch(startingWith: c.name) else { return false }
+        if glob.matches(c.name) { return true }
+        let dotted = c.name + "." + c.arch
+        return glob.matches(dotted) || glob.matches(c.name + ":" + c.arch) || glob.matches(c.name + "=" + c.version)
+            || glob.matches(c.name + ":" + c.version) || glob.matches(dotted + ":" + c.version)
+    }
+
+    /// The yum forms of Patch Manager's documentation.
+    private func matchesRPMForms(_ glob: Glob, _ c: PatchCandidate) -> Bool {
+        guard let evr = c.evr else { return glob.matches(c.name) }
+        let v = evr.version
+        let vr = evr.release.map { "\(v)-\($0)" } ?? v
+        let evrText = "\(evr.epoch ?? 0):\(vr)"
+        if glob.couldMatch(startingWith: c.name) {
+            let name = c.name
+            let forms = [
+                name, "\(name).\(c.arch)", "\(name)-\(v)", "\(name)-\(vr)", "\(name)-\(vr).\(c.arch)",
+                "\(name)-\(evrText)", "\(name)-\(evrText).\(c.arch)", "\(name).\(c.arch):\(evrText)",
+                "\(name)-\(vr).\(c.arch).rpm",
+            ]
+            if forms.contains(where: glob.matches) { return true }
+        }
+        // Forms that start with the version or the epoch.
+        if glob.literalPrefix.isEmpty || glob.literalPrefix.first.map({ $0 >= 0x30 && $0 <= 0x39 }) == true {
+            let forms = [v, vr, evrText, "\(evr.epoch ?? 0):\(c.name)-\(vr).\(c.arch)"]
+            if forms.contains(where: glob.matches) { return true }
+        }
+        return false
+    }
+}

@@ -1,0 +1,3 @@
+import PatchCLI
+
+Patchctl.main()
