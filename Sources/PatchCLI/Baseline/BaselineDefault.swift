@@ -6,7 +6,8 @@ struct BaselineDefault: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "default",
         abstract: "Print the predefined default baseline of an operating system as API-form JSON.",
-        discussion: "OS is an OperatingSystem value: " + OperatingSystem.allCases.map(\.rawValue).joined(separator: ", ")
+        discussion: "OS is an OperatingSystem value: "
+            + OperatingSystem.allCases.map(\.rawValue).joined(separator: ", ")
     )
 
     @Argument(help: "The OperatingSystem value (e.g. DEBIAN, AMAZON_LINUX_2023).", transform: parseOperatingSystem)

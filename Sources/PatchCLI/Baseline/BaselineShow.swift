@@ -12,7 +12,8 @@ struct BaselineShow: ParsableCommand {
     @Argument(help: "A baseline JSON file, or - for standard input.")
     var file: String
 
-    @Option(help: "The OperatingSystem whose entry to take from a BaselineOverride array.", transform: parseOperatingSystem)
+    @Option(
+        help: "The OperatingSystem whose entry to take from a BaselineOverride array.", transform: parseOperatingSystem)
     var os: OperatingSystem?
 
     @Option(help: "api or snapshot.")

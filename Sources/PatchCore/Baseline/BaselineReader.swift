@@ -58,13 +58,16 @@ public enum BaselineReader {
         switch json {
         case .array(let entries):
             var baselines: [PatchBaseline] = []
+            // The array index of each decoded entry: entries that are not objects are skipped, not renumbered.
+            var indices: [Int] = []
             for (i, entry) in entries.enumerated() {
                 if let b = reader.baseline(entry, at: JSONPath.root.index(i), keys: .api, requireName: false) {
                     baselines.append(b)
+                    indices.append(i)
                 }
             }
             var seen: [OperatingSystem: Int] = [:]
-            for (i, b) in baselines.enumerated() {
+            for (i, b) in zip(indices, baselines) {
                 if let first = seen[b.operatingSystem] {
                     reader.problem(
                         JSONPath.root.index(i).key("OperatingSystem"),
@@ -121,6 +124,13 @@ private struct Walker {
             guard let v = members.first(where: { $0.key == key })?.value else { return nil }
             if case .null = v { return nil }
             return v
+        }
+
+        /// Whether `key` is present with a value other than null (null counts as missing, as for `take`).
+        func has(_ key: String) -> Bool {
+            guard let v = members.first(where: { $0.key == key })?.value else { return false }
+            if case .null = v { return false }
+            return true
         }
     }
 
@@ -216,8 +226,11 @@ private struct Walker {
         guard let v else { return nil }
         switch v {
         case .number(let text):
-            let whole = text.split(separator: ".", maxSplits: 1).first.map(String.init) ?? text
-            if let n = Int64(whole) { return UTCInstant(secondsSinceEpoch: n) }
+            // Whole seconds; AWS's JSON services also write them as 1.550244180465E9. Bounded to years 1970...9999
+            // so that later date arithmetic cannot overflow.
+            if let seconds = Double(text), seconds.isFinite, (0..<253_402_300_800).contains(seconds) {
+                return UTCInstant(secondsSinceEpoch: Int64(seconds.rounded(.down)))
+            }
             problem(path, "expected seconds since 1970, found \(text)")
         case .string(let s):
             if let t = UTCInstant(iso8601: s) { return t }
@@ -233,7 +246,7 @@ private struct Walker {
         defer { finish(f, severity: keys.isAPI ? .error : .warning) }
         let listPath = path.key(keys.filters)
         guard let list = array(f.take(keys.filters), at: listPath) else {
-            if f.members.first(where: { $0.key == keys.filters }) == nil {
+            if !f.has(keys.filters) {
                 problem(listPath, "required field is missing")
             }
             return []
@@ -243,11 +256,11 @@ private struct Walker {
             let p = listPath.index(i)
             guard var ff = fields(item, at: p) else { continue }
             let key: PatchFilterKey? = enumValue(ff.take(keys.filterKey), at: p.key(keys.filterKey))
-            if ff.members.first(where: { $0.key == keys.filterKey }) == nil {
+            if !ff.has(keys.filterKey) {
                 problem(p.key(keys.filterKey), "required field is missing")
             }
             let values = strings(ff.take(keys.filterValues), at: p.key(keys.filterValues))
-            if values == nil && ff.members.first(where: { $0.key == keys.filterValues }) == nil {
+            if values == nil && !ff.has(keys.filterValues) {
                 problem(p.key(keys.filterValues), "required field is missing")
             }
             finish(ff, severity: keys.isAPI ? .error : .warning)
@@ -261,7 +274,7 @@ private struct Walker {
         defer { finish(f, severity: keys.isAPI ? .error : .warning) }
         let listPath = path.key(keys.rules)
         guard let list = array(f.take(keys.rules), at: listPath) else {
-            if f.members.first(where: { $0.key == keys.rules }) == nil {
+            if !f.has(keys.rules) {
                 problem(listPath, "required field is missing")
             }
             return []
@@ -272,7 +285,7 @@ private struct Walker {
             guard var rf = fields(item, at: p) else { continue }
             let groupPath = p.key(keys.ruleFilterGroup)
             let filters = filterGroup(rf.take(keys.ruleFilterGroup), at: groupPath, keys: keys)
-            if filters == nil && rf.members.first(where: { $0.key == keys.ruleFilterGroup }) == nil {
+            if filters == nil && !rf.has(keys.ruleFilterGroup) {
                 problem(groupPath, "required field is missing")
             }
             let level: ComplianceLevel? = enumValue(rf.take(keys.complianceLevel), at: p.key(keys.complianceLevel))
@@ -286,18 +299,19 @@ private struct Walker {
             if let untilText {
                 until = CalendarDate(parsing: untilText)
                 if until == nil {
-                    problem(p.key(keys.approveUntilDate), "\"\(untilText)\" is not a date in the form YYYY-MM-DD")
+                    problem(p.key(keys.approveUntilDate), "\"\(untilText)\" is not a valid date in the form YYYY-MM-DD")
                 }
             }
-            switch (afterDays, untilText) {
-            case (.some, .some):
+            // Presence, not successful decoding, decides which was given: a mistyped value is reported once.
+            switch (rf.has(keys.approveAfterDays), rf.has(keys.approveUntilDate)) {
+            case (true, true):
                 problem(
                     p, "\(keys.approveAfterDays) and \(keys.approveUntilDate) are mutually exclusive; give one of them")
-            case (nil, nil):
+            case (false, false):
                 problem(p, "one of \(keys.approveAfterDays) or \(keys.approveUntilDate) is required")
-            case (.some(let d), nil):
-                approval = .afterDays(d)
-            case (nil, .some):
+            case (true, false):
+                approval = afterDays.map { .afterDays($0) }
+            case (false, true):
                 approval = until.map { .untilDate($0) }
             }
             out.append(
@@ -320,7 +334,7 @@ private struct Walker {
             for (key, present) in [
                 (keys.sourceName, name != nil), (keys.sourceProducts, products != nil),
                 (keys.sourceConfiguration, configuration != nil),
-            ] where !present && f.members.first(where: { $0.key == key }) == nil {
+            ] where !present && !f.has(key) {
                 problem(p.key(key), "required field is missing")
             }
             finish(f, severity: keys.isAPI ? .error : .warning)
@@ -337,8 +351,8 @@ private struct Walker {
             guard var f = fields(item, at: p) else { continue }
             let key = string(f.take("Key"), at: p.key("Key"))
             let value = string(f.take("Value"), at: p.key("Value"))
-            if key == nil { problem(p.key("Key"), "required field is missing") }
-            if value == nil { problem(p.key("Value"), "required field is missing") }
+            if !f.has("Key") { problem(p.key("Key"), "required field is missing") }
+            if !f.has("Value") { problem(p.key("Value"), "required field is missing") }
             finish(f, severity: .error)
             out.append(Tag(key: key ?? "", value: value ?? ""))
         }
@@ -349,7 +363,7 @@ private struct Walker {
         guard var f = fields(v, at: path) else { return nil }
         var b = PatchBaseline()
         b.name = string(f.take(keys.name), at: path.key(keys.name))
-        if requireName && b.name == nil { problem(path.key(keys.name), "required field is missing") }
+        if requireName && !f.has(keys.name) { problem(path.key(keys.name), "required field is missing") }
         b.description = string(f.take(keys.description), at: path.key(keys.description))
         b.baselineId = string(f.take(keys.baselineId), at: path.key(keys.baselineId))
         if let os: OperatingSystem = enumValue(f.take(keys.operatingSystem), at: path.key(keys.operatingSystem)) {

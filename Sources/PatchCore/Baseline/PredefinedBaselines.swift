@@ -21,7 +21,9 @@ public enum PredefinedBaselines {
         }
         let aptRule = [
             PatchRule(
-                filters: [PatchFilter(key: .priority, values: ["Required", "Important", "Standard", "Optional", "Extra"])],
+                filters: [
+                    PatchFilter(key: .priority, values: ["Required", "Important", "Standard", "Optional", "Extra"])
+                ],
                 // AWS stores 7 days on its apt baselines; apt packages carry no release date, so it has no effect.
                 approval: .afterDays(7))
         ]
@@ -80,7 +82,9 @@ public enum PredefinedBaselines {
         func doc(_ what: String) -> String { "Default Patch Baseline for \(what) Provided by AWS." }
         switch os {
         case .windows:
-            return ("AWS-DefaultPatchBaseline", account + "pb-09ca3fb51f0412ec3", "Default Patch Baseline Provided by AWS.")
+            return (
+                "AWS-DefaultPatchBaseline", account + "pb-09ca3fb51f0412ec3", "Default Patch Baseline Provided by AWS."
+            )
         case .amazonLinux:
             return ("AWS-AmazonLinuxDefaultPatchBaseline", account + "pb-0c10e657807c7a700", doc("Amazon Linux"))
         case .amazonLinux2:
@@ -89,9 +93,13 @@ public enum PredefinedBaselines {
                 "Baseline containing all Security and Bugfix updates approved for Amazon Linux 2 instances"
             )
         case .amazonLinux2022:
-            return ("AWS-AmazonLinux2022DefaultPatchBaseline", account + "pb-0028ca011460d5eaf", doc("Amazon Linux 2022"))
+            return (
+                "AWS-AmazonLinux2022DefaultPatchBaseline", account + "pb-0028ca011460d5eaf", doc("Amazon Linux 2022")
+            )
         case .amazonLinux2023:
-            return ("AWS-AmazonLinux2023DefaultPatchBaseline", account + "pb-05c9c9bf778d4c4d0", doc("Amazon Linux 2023"))
+            return (
+                "AWS-AmazonLinux2023DefaultPatchBaseline", account + "pb-05c9c9bf778d4c4d0", doc("Amazon Linux 2023")
+            )
         case .ubuntu: return ("AWS-UbuntuDefaultPatchBaseline", account + "pb-0c7e89f711c3095f4", doc("Ubuntu"))
         case .redhatEnterpriseLinux:
             return ("AWS-RedHatDefaultPatchBaseline", account + "pb-0cbb3a633de00f07c", doc("Redhat Enterprise Linux"))
@@ -103,7 +111,10 @@ public enum PredefinedBaselines {
         case .macOS: return ("AWS-MacOSDefaultPatchBaseline", account + "pb-0ee4f94581368c0d4", doc("MacOS"))
         case .raspbian:
             // AWS publishes no id for this one; patchd names it in its own namespace.
-            return ("AWS-DefaultRaspbianPatchBaseline", "patchd:predefined/AWS-DefaultRaspbianPatchBaseline", doc("Raspbian"))
+            return (
+                "AWS-DefaultRaspbianPatchBaseline", "patchd:predefined/AWS-DefaultRaspbianPatchBaseline",
+                doc("Raspbian")
+            )
         case .rockyLinux:
             return ("AWS-RockyLinuxDefaultPatchBaseline", account + "pb-03ec98bc512aa3ac0", doc("Rocky Linux"))
         case .almaLinux:

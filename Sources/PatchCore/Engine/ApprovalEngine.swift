@@ -35,8 +35,7 @@ public struct EvaluationRequest: Sendable {
 /// newest approved version.
 public enum ApprovalEngine {
     public static func evaluate(_ request: EvaluationRequest) -> Evaluation {
-        var run = EngineRun(request)
-        return run.evaluate()
+        EngineRun(request).evaluate()
     }
 
     /// The states after an Install: what was installed becomes Installed (or InstalledPendingReboot when the
@@ -65,7 +64,7 @@ public enum ApprovalEngine {
     }
 }
 
-/// A filter compiled once: lower-cased globs and the attribute it reads.
+/// A filter compiled once: case-insensitive globs, and the attribute it reads.
 private struct CompiledFilter {
     let key: PatchFilterKey
     let globs: [Glob]
@@ -85,38 +84,121 @@ private struct CompiledFilter {
         globs = values.map { Glob($0, caseInsensitive: true) }
     }
 
-    func matches(_ p: AvailablePackage, product: String, release: String?, epoch: Int?) -> Bool {
-        if matchesAnything { return true }
-        func any(_ s: String?) -> Bool {
-            guard let s else { return false }
-            return globs.contains { $0.matches(s) }
-        }
-        switch key {
-        case .product: return any(p.product ?? product)
-        case .classification: return any(p.classification)
-        case .severity, .msrcSeverity: return any(p.severity)
-        case .priority: return any(p.priority)
-        case .section: return any(p.section)
-        case .arch: return any(p.arch)
-        case .name: return any(p.name)
-        case .repository: return any(p.repository)
-        case .version: return any(p.version)
-        case .release: return any(release)
-        case .epoch: return any(String(epoch ?? 0))
-        case .advisoryID: return p.advisoryIds.contains { any($0) }
-        case .cveID: return p.cveIds.contains { any($0) }
-        case .bugzillaID: return p.bugzillaIds.contains { any($0) }
-        case .security: return any(p.security ? "Yes" : "No")
-        case .patchSet, .productFamily, .patchID: return false
-        }
-    }
+    func matches(_ value: String) -> Bool { globs.contains { $0.matches(value) } }
 
     var summary: String { "\(key.rawValue) \(globs.map(\.pattern).joined(separator: ","))" }
 }
 
+/// Every filter of the baseline (global ones first, then each rule's), evaluated per package as a bit mask.
+///
+/// Attribute values repeat across packages (a handful of classifications, severities, priorities), so the result
+/// of matching one value against the filters of its key is cached: a package costs one hash lookup per key.
+/// A class so the engine shares one table (and its caches) without copying it per package; it never leaves
+/// one evaluation.
+private final class FilterTable {
+    var filters: [CompiledFilter] = []
+    var globalMask: UInt64 = 0
+    var ruleMasks: [UInt64] = []
+    var ruleFilterIndices: [[Int]] = []
+    var globalFilterIndices: [Int] = []
+    /// Filters that match anything (`*`), including a missing attribute.
+    var alwaysMask: UInt64 = 0
+    /// Keys read by at least one filter that does not match anything.
+    var keys: [PatchFilterKey] = []
+    var filtersByKey: [[Int]] = []
+    var caches: [[String: UInt64]] = []
+    /// More than 64 filters (only in a baseline that failed validation): no masks, direct matching.
+    let direct: Bool
+
+    init(global: [PatchFilter], rules: [[PatchFilter]]) {
+        direct = global.count + rules.reduce(0) { $0 + $1.count } > 64
+        func add(_ f: PatchFilter) -> Int {
+            let c = CompiledFilter(f)
+            let i = filters.count
+            filters.append(c)
+            if direct { return i }
+            if c.matchesAnything {
+                alwaysMask |= 1 << UInt64(i)
+            } else if let k = keys.firstIndex(of: c.key) {
+                filtersByKey[k].append(i)
+            } else {
+                keys.append(c.key)
+                filtersByKey.append([i])
+                caches.append([:])
+            }
+            return i
+        }
+        globalFilterIndices = global.map(add)
+        for i in globalFilterIndices where !direct { globalMask |= 1 << UInt64(i) }
+        for r in rules {
+            let indices = r.map(add)
+            ruleFilterIndices.append(indices)
+            ruleMasks.append(direct ? 0 : indices.reduce(0) { $0 | 1 << UInt64($1) })
+        }
+    }
+
+    /// The bits of the filters that `p` passes.
+    func mask(_ p: AvailablePackage, product: String, release: String?, epoch: Int?) -> UInt64 {
+        var m = alwaysMask
+        for k in keys.indices {
+            switch keys[k] {
+            case .advisoryID: for v in p.advisoryIds { m |= lookup(k, v) }
+            case .cveID: for v in p.cveIds { m |= lookup(k, v) }
+            case .bugzillaID: for v in p.bugzillaIds { m |= lookup(k, v) }
+            default:
+                if let v = FilterTable.attribute(keys[k], p, product: product, release: release, epoch: epoch) {
+                    m |= lookup(k, v)
+                }
+            }
+        }
+        return m
+    }
+
+    /// Whether `p` passes filter `i` (the direct path, and for explaining).
+    func passes(_ i: Int, _ p: AvailablePackage, product: String, release: String?, epoch: Int?) -> Bool {
+        let f = filters[i]
+        if f.matchesAnything { return true }
+        switch f.key {
+        case .advisoryID: return p.advisoryIds.contains(where: f.matches)
+        case .cveID: return p.cveIds.contains(where: f.matches)
+        case .bugzillaID: return p.bugzillaIds.contains(where: f.matches)
+        default:
+            return FilterTable.attribute(f.key, p, product: product, release: release, epoch: epoch).map(f.matches)
+                ?? false
+        }
+    }
+
+    private func lookup(_ k: Int, _ value: String) -> UInt64 {
+        if let cached = caches[k][value] { return cached }
+        var m: UInt64 = 0
+        for i in filtersByKey[k] where filters[i].matches(value) { m |= 1 << UInt64(i) }
+        caches[k][value] = m
+        return m
+    }
+
+    static func attribute(
+        _ key: PatchFilterKey, _ p: AvailablePackage, product: String, release: String?, epoch: Int?
+    ) -> String? {
+        switch key {
+        case .product: return p.product ?? product
+        case .classification: return p.classification
+        case .severity, .msrcSeverity: return p.severity
+        case .priority: return p.priority
+        case .section: return p.section
+        case .arch: return p.arch
+        case .name: return p.name
+        case .repository: return p.repository
+        case .version: return p.version
+        case .release: return release
+        case .epoch: return String(epoch ?? 0)
+        case .security: return p.security ? "Yes" : "No"
+        case .advisoryID, .cveID, .bugzillaID, .patchSet, .productFamily, .patchID: return nil
+        }
+    }
+}
+
 private struct CompiledRule {
     let index: Int
-    let filters: [CompiledFilter]
     let level: ComplianceLevel
     /// Packages released strictly before this instant are approved (nil: the rule has no valid delay).
     let cutoff: Int64?
@@ -136,14 +218,20 @@ private struct EngineRun {
     let baseline: PatchBaseline
     let os: OperatingSystem
     let scheme: VersionScheme
-    let globalFilters: [CompiledFilter]
+    let filterTable: FilterTable
     let rules: [CompiledRule]
     let approvedList: PatchListMatcher
     let rejectedList: PatchListMatcher
     let explain: Bool
-    var notes: [String] = []
-    /// Parsed versions of `available`, filled lazily (nil inside: unparseable).
-    var parsed: [ParsedVersion??]
+    /// What the run learns as it goes, shared by reference so the run's methods need not be mutating (a mutating
+    /// method would copy each package it reads).
+    let memo: Memo
+
+    final class Memo {
+        var notes: [String] = []
+    }
+    /// Every available version, parsed once (nil: unparseable, noted and ignored).
+    let parsed: [ParsedVersion?]
 
     init(_ request: EvaluationRequest) {
         self.request = request
@@ -151,7 +239,7 @@ private struct EngineRun {
         os = baseline.operatingSystem
         scheme = os.versionScheme
         explain = request.explain
-        globalFilters = baseline.globalFilters.map(CompiledFilter.init)
+        filterTable = FilterTable(global: baseline.globalFilters, rules: baseline.approvalRules.map(\.filters))
         let now = request.operationTime.secondsSinceEpoch
         rules = baseline.approvalRules.enumerated().map { i, r in
             let cutoff: Int64?
@@ -161,27 +249,25 @@ private struct EngineRun {
             case nil: cutoff = nil
             }
             return CompiledRule(
-                index: i, filters: r.filters.map(CompiledFilter.init), level: r.complianceLevel, cutoff: cutoff,
+                index: i, level: r.complianceLevel, cutoff: cutoff,
                 approval: r.approval, enableNonSecurity: r.enableNonSecurity)
         }
         approvedList = PatchListMatcher(baseline.approvedPatches, os: os, kind: .approved)
         rejectedList = PatchListMatcher(baseline.rejectedPatches, os: os, kind: .rejected)
-        parsed = Array(repeating: nil, count: request.available.count)
+        let memo = Memo()
+        let scheme = self.scheme
+        parsed = request.available.map { p -> ParsedVersion? in
+            do throws(VersionError) {
+                return try ParsedVersion(p.version, scheme: scheme)
+            } catch {
+                memo.notes.append("\(p.key) \(p.version) from \(p.repository): \(error.message); version ignored")
+                return nil
+            }
+        }
+        self.memo = memo
     }
 
-    mutating func version(_ i: Int) -> ParsedVersion? {
-        if let cached = parsed[i] { return cached }
-        let p = request.available[i]
-        let v: ParsedVersion?
-        do {
-            v = try ParsedVersion(p.version, scheme: scheme)
-        } catch {
-            notes.append("\(p.key) \(p.version) from \(p.repository): \(error.message); version ignored")
-            v = nil
-        }
-        parsed[i] = .some(v)
-        return v
-    }
+    func version(_ i: Int) -> ParsedVersion? { parsed[i] }
 
     /// The date approval delays count from.
     func releaseInstant(_ p: AvailablePackage) -> UTCInstant? {
@@ -199,47 +285,58 @@ private struct EngineRun {
             cveIds: p.cveIds, bugzillaIds: p.bugzillaIds)
     }
 
-    /// Runs global filters, rules, approved and rejected lists on one available version.
-    mutating func judge(_ i: Int, trace: inout [TraceStep]) -> Verdict {
+    /// Runs global filters, rules, approved and rejected lists on one available version. `approved` and
+    /// `rejected` are the baseline's lists narrowed to the package's name.
+    func judge(
+        _ i: Int, approved: PatchListMatcher, rejected: PatchListMatcher, trace: inout [TraceStep]
+    ) -> Verdict {
         let p = request.available[i]
         let v = version(i)
         let evr = v?.rpm
         var verdict = Verdict()
         let product = request.product
+        let table = filterTable
+        let mask: UInt64? =
+            table.direct ? nil : table.mask(p, product: product, release: evr?.release, epoch: evr?.epoch)
+        func firstFailing(_ indices: [Int]) -> Int? {
+            if let mask {
+                return indices.first { mask & (1 << UInt64($0)) == 0 }
+            }
+            return indices.first { !table.passes($0, p, product: product, release: evr?.release, epoch: evr?.epoch) }
+        }
 
         // Global filters.
-        var passesGlobal = true
-        for (fi, f) in globalFilters.enumerated()
-        where !f.matches(p, product: product, release: evr?.release, epoch: evr?.epoch) {
-            passesGlobal = false
-            if explain {
+        let failedGlobal: Int? =
+            mask.map { $0 & table.globalMask == table.globalMask } == true
+            ? nil : firstFailing(table.globalFilterIndices)
+        if explain {
+            if let f = failedGlobal {
+                let position = table.globalFilterIndices.firstIndex(of: f) ?? 0
                 trace.append(
                     .init(
                         stage: .globalFilters, version: p.version,
-                        message: "dropped by global filter [\(fi)] \(f.summary) (\(describe(f.key, p)))"))
+                        message: "dropped by global filter [\(position)] \(table.filters[f].summary) "
+                            + "(\(describe(table.filters[f].key, p)))"))
+            } else if !table.globalFilterIndices.isEmpty {
+                trace.append(.init(stage: .globalFilters, version: p.version, message: "kept by every global filter"))
             }
-            break
-        }
-        if passesGlobal && explain && !globalFilters.isEmpty {
-            trace.append(.init(stage: .globalFilters, version: p.version, message: "kept by every global filter"))
         }
 
         // Approval rules.
-        if passesGlobal {
+        if failedGlobal == nil {
             let released = releaseInstant(p)?.secondsSinceEpoch ?? 0
             for rule in rules {
-                var failed: CompiledFilter?
-                for f in rule.filters where !f.matches(p, product: product, release: evr?.release, epoch: evr?.epoch) {
-                    failed = f
-                    break
-                }
+                let ruleMask = table.ruleMasks[rule.index]
+                let failed: Int? =
+                    mask.map { $0 & ruleMask == ruleMask } == true
+                    ? nil : firstFailing(table.ruleFilterIndices[rule.index])
                 if let failed {
                     if explain {
                         trace.append(
                             .init(
                                 stage: .approvalRules, version: p.version,
-                                message: "rule [\(rule.index)] does not match: \(failed.summary) "
-                                    + "(\(describe(failed.key, p)))"))
+                                message: "rule [\(rule.index)] does not match: \(table.filters[failed].summary) "
+                                    + "(\(describe(table.filters[failed].key, p)))"))
                     }
                     continue
                 }
@@ -280,7 +377,7 @@ private struct EngineRun {
         }
 
         // Approved patches: approve even what the filters dropped.
-        if !approvedList.isEmpty, let index = approvedList.firstMatch(candidate(p, v)) {
+        if !approved.isEmpty, let index = approved.firstMatch(candidate(p, v)) {
             let entry = baseline.approvedPatches[index]
             if baseline.approvedPatchesEnableNonSecurity || p.security || !os.isLinux {
                 if !verdict.approved || baseline.approvedPatchesComplianceLevel > verdict.level {
@@ -304,7 +401,7 @@ private struct EngineRun {
         }
 
         // Rejected patches: removed from the approved set.
-        if !rejectedList.isEmpty, let index = rejectedList.firstMatch(candidate(p, v)) {
+        if !rejected.isEmpty, let index = rejected.firstMatch(candidate(p, v)) {
             verdict.rejected = true
             verdict.approved = false
             if explain {
@@ -353,9 +450,9 @@ private struct EngineRun {
         return value.map { "\(key.rawValue.lowercased()) is \($0)" } ?? "no \(key.rawValue.lowercased())"
     }
 
-    func title(_ key: PackageKey, version: String) -> String {
+    func title(_ key: PackageKey, version: String, parsed: ParsedVersion? = nil) -> String {
         guard scheme == .rpm else { return "\(key):\(version)" }
-        if let evr = try? RPMVersion(parsing: version) {
+        if let evr = parsed?.rpm ?? (try? RPMVersion(parsing: version)) {
             let vr = evr.release.map { "\(evr.version)-\($0)" } ?? evr.version
             return "\(key):\(evr.epoch ?? 0):\(vr)"
         }
@@ -367,7 +464,7 @@ private struct EngineRun {
         return os.family == .apt && p.security
     }
 
-    mutating func evaluate() -> Evaluation {
+    func evaluate() -> Evaluation {
         // Index available versions by name (an array per name keeps each lookup one hash).
         var byName: [String: [Int]] = [:]
         byName.reserveCapacity(request.available.count / 2)
@@ -394,6 +491,13 @@ private struct EngineRun {
         // Approved packages that are not installed: NotApplicable (Patch Manager updates, it does not add).
         if request.installOverrideList == nil {
             for (name, indices) in byName where !installedNames.contains(name) {
+                let firstArch = request.available[indices[0]].arch
+                if indices.allSatisfy({ request.available[$0].arch == firstArch }) {
+                    if let d = decideNotInstalled(PackageKey(name: name, arch: firstArch), candidates: indices) {
+                        decisions.append(d)
+                    }
+                    continue
+                }
                 var byArch: [String: [Int]] = [:]
                 for i in indices { byArch[request.available[i].arch, default: []].append(i) }
                 for (arch, group) in byArch {
@@ -404,21 +508,24 @@ private struct EngineRun {
             }
         }
 
-        decisions.sort { $0.key < $1.key }
+        // Sort through indices: a decision is large, and moving it around costs more than comparing keys.
+        let order = decisions.indices.sorted { decisions[$0].key < decisions[$1].key }
+        decisions = order.map { decisions[$0] }
         let nonCompliant = baseline.availableSecurityUpdatesComplianceStatus == .nonCompliant
         return Evaluation(
             decisions: decisions,
-            summary: PatchSummaryCounts(decisions, availableSecurityUpdatesNonCompliant: nonCompliant), notes: notes)
+            summary: PatchSummaryCounts(decisions, availableSecurityUpdatesNonCompliant: nonCompliant),
+            notes: memo.notes)
     }
 
     /// The decision for a package the node has.
-    mutating func decideInstalled(_ inst: InstalledPackage, candidates: [Int]) -> PatchDecision {
+    func decideInstalled(_ inst: InstalledPackage, candidates: [Int]) -> PatchDecision {
         var trace: [TraceStep] = []
         let installedVersion: ParsedVersion?
         do {
             installedVersion = try ParsedVersion(inst.version, scheme: scheme)
         } catch {
-            notes.append("\(inst.key) installed version \(inst.version): \(error.message)")
+            memo.notes.append("\(inst.key) installed version \(inst.version): \(error.message)")
             installedVersion = nil
         }
 
@@ -426,8 +533,10 @@ private struct EngineRun {
         var installedVerdict: Verdict?
         var installedMeta: AvailablePackage?
         var newestSecurityUnapproved: Int?
+        let approved = approvedList.narrowed(toName: inst.name)
+        let rejected = rejectedList.narrowed(toName: inst.name)
         for i in candidates {
-            let verdict = judge(i, trace: &trace)
+            let verdict = judge(i, approved: approved, rejected: rejected, trace: &trace)
             guard let v = version(i) else { continue }
             let order = installedVersion.map { ParsedVersion.compare(v, $0) } ?? 1
             if order == 0 {
@@ -455,11 +564,11 @@ private struct EngineRun {
         let installedRejected: Bool
         if let installedVerdict {
             installedRejected = installedVerdict.rejected
-        } else if !rejectedList.isEmpty {
+        } else if !rejected.isEmpty {
             let c = PatchCandidate(
                 name: inst.name, arch: inst.arch, version: inst.version, evr: installedVersion?.rpm, advisoryIds: [],
                 cveIds: [], bugzillaIds: [])
-            installedRejected = rejectedList.firstMatch(c) != nil
+            installedRejected = rejected.firstMatch(c) != nil
         } else {
             installedRejected = false
         }
@@ -468,8 +577,8 @@ private struct EngineRun {
         if let installedVerdict {
             installedApproved = installedVerdict.approved
             installedLevel = installedVerdict.level
-        } else if !approvedList.isEmpty,
-            approvedList.firstMatch(
+        } else if !approved.isEmpty,
+            approved.firstMatch(
                 PatchCandidate(
                     name: inst.name, arch: inst.arch, version: inst.version, evr: installedVersion?.rpm,
                     advisoryIds: [], cveIds: [], bugzillaIds: [])) != nil,
@@ -501,7 +610,7 @@ private struct EngineRun {
             d.cveIds = p.cveIds
             d.advisoryIds = p.advisoryIds
             d.repository = p.repository
-            d.title = title(inst.key, version: p.version)
+            d.title = title(inst.key, version: p.version, parsed: best.version)
             if explain {
                 trace.append(
                     .init(
@@ -562,11 +671,13 @@ private struct EngineRun {
     }
 
     /// The decision for a package the node does not have: NotApplicable when the baseline approves it.
-    mutating func decideNotInstalled(_ key: PackageKey, candidates: [Int]) -> PatchDecision? {
+    func decideNotInstalled(_ key: PackageKey, candidates: [Int]) -> PatchDecision? {
         var trace: [TraceStep] = []
         var best: (index: Int, version: ParsedVersion, level: ComplianceLevel)?
+        let approved = approvedList.narrowed(toName: key.name)
+        let rejected = rejectedList.narrowed(toName: key.name)
         for i in candidates {
-            let verdict = judge(i, trace: &trace)
+            let verdict = judge(i, approved: approved, rejected: rejected, trace: &trace)
             guard verdict.approved, let v = version(i) else { continue }
             if let b = best, ParsedVersion.compare(v, b.version) <= 0 { continue }
             best = (i, v, verdict.level)
@@ -580,17 +691,19 @@ private struct EngineRun {
             key: key, installedVersion: nil, targetVersion: nil, state: .notApplicable, complianceLevel: best.level,
             classification: p.classification, severity: p.severity, isSecurity: isSecurityClassified(p),
             cveIds: p.cveIds, advisoryIds: p.advisoryIds, installedTime: nil, repository: p.repository, trace: trace,
-            title: title(key, version: p.version))
+            title: title(key, version: p.version, parsed: best.version))
     }
 
     /// Install-override list: exactly what the list names, newest matching version; the baseline is not consulted.
-    mutating func decideOverride(
+    func decideOverride(
         _ inst: InstalledPackage, candidates: [Int], overrides: [InstallOverride]
     ) -> PatchDecision {
         var trace: [TraceStep] = []
         let caseInsensitive = os.family == .apt
         let id = inst.key.description
-        let matching = overrides.enumerated().filter { Glob($0.element.id, caseInsensitive: caseInsensitive).matches(id) }
+        let matching = overrides.enumerated().filter {
+            Glob($0.element.id, caseInsensitive: caseInsensitive).matches(id)
+        }
         let installedVersion = try? ParsedVersion(inst.version, scheme: scheme)
         func titleMatches(_ entry: InstallOverride, _ version: String) -> Bool {
             guard let t = entry.title else { return true }
@@ -645,7 +758,8 @@ private struct EngineRun {
             trace.append(
                 .init(
                     stage: .installOverrideList, version: nil,
-                    message: matching.isEmpty ? "not in the override list" : "no newer version matches the override list"))
+                    message: matching.isEmpty
+                        ? "not in the override list" : "no newer version matches the override list"))
         }
         d.trace = trace
         return d

@@ -17,15 +17,50 @@ struct PatchListMatcher: Sendable {
 
     init(_ list: [String], os: OperatingSystem, kind: PatchListKind) {
         family = os.family
+        let family = os.family
         entries = list.enumerated().compactMap { i, entry in
             let id = PatchIdentifier.classify(entry, os: os)
             // Rejected lists name packages only; an advisory id there never matches (and fails validation).
-            if kind == .rejected, case .advisory = id, os.family == .yum { return nil }
+            if kind == .rejected, case .advisory = id, family == .yum { return nil }
             return (i, id)
+        }
+        screen = entries.map { PatchListMatcher.screen($0.id, family: family) }
+    }
+
+    private init(family: OperatingSystem.Family, entries: [(index: Int, id: PatchIdentifier)]) {
+        self.family = family
+        self.entries = entries
+        screen = entries.map { PatchListMatcher.screen($0.id, family: family) }
+    }
+
+    /// What `narrowed(toName:)` needs of an entry, worked out once.
+    private let screen: [(alwaysKeep: Bool, glob: Glob?)]
+
+    private static func screen(_ id: PatchIdentifier, family: OperatingSystem.Family) -> (alwaysKeep: Bool, glob: Glob?)
+    {
+        switch id {
+        case .package(let glob):
+            let first = glob.literalPrefix.first
+            if family == .yum || family == .zypper, first == nil || first! < 0x3A { return (true, nil) }
+            return (false, glob)
+        case .exact(let e): return (false, Glob(e))
+        case .advisory, .cve, .bugzilla: return (true, nil)
         }
     }
 
     var isEmpty: Bool { entries.isEmpty }
+
+    /// The entries that could name some version of the package `name`: the rest can be skipped for all of its
+    /// versions. Advisory, CVE and Bugzilla entries always stay (they are matched per version), and so do yum forms
+    /// that start with a version, an epoch or a wildcard.
+    func narrowed(toName name: String) -> PatchListMatcher {
+        if entries.isEmpty { return self }
+        var kept: [(index: Int, id: PatchIdentifier)] = []
+        for k in entries.indices where screen[k].alwaysKeep || screen[k].glob?.couldMatch(startingWith: name) == true {
+            kept.append(entries[k])
+        }
+        return kept.count == entries.count ? self : PatchListMatcher(family: family, entries: kept)
+    }
 
     /// The index (in the baseline's list) of the first entry that names `c`, or nil.
     func firstMatch(_ c: PatchCandidate) -> Int? {

@@ -41,7 +41,8 @@ public struct JSONParser {
         let target = min(offset ?? index, bytes.count)
         var line = 1
         var column = 1
-        var i = 0
+        // A byte order mark is invisible in an editor: columns count from after it.
+        var i = bytes.starts(with: [0xEF, 0xBB, 0xBF]) ? min(3, target) : 0
         while i < target {
             let b = bytes[i]
             if b == UInt8(ascii: "\n") {
@@ -189,7 +190,7 @@ public struct JSONParser {
             let slice = bytes[runStart..<end]
             // Validate UTF-8 strictly: a document with broken encoding is an error, not mojibake.
             guard let text = String(validating: slice, as: UTF8.self) else {
-                throw error("invalid UTF-8 in a string", at: runStart)
+                throw error("invalid UTF-8 in a string", at: firstInvalidUTF8(in: runStart..<end))
             }
             scalars.append(contentsOf: text.unicodeScalars)
         }
@@ -220,13 +221,27 @@ public struct JSONParser {
                 case UInt8(ascii: "u"): scalars.append(try parseUnicodeEscape())
                 default:
                     index -= 1
-                    throw error("invalid escape '\\\(describeCurrent())' in a string")
+                    let shown =
+                        escape >= 0x20 && escape < 0x7F
+                        ? "'\\\(Character(Unicode.Scalar(escape)))'" : "'\\' followed by \(describeCurrent())"
+                    throw error("invalid escape \(shown) in a string")
                 }
                 runStart = index
                 continue
             }
             index += 1
         }
+    }
+
+    /// The offset of the first byte in `range` that does not start a well-formed UTF-8 sequence.
+    private func firstInvalidUTF8(in range: Range<Int>) -> Int {
+        var iterator = bytes[range].makeIterator()
+        var decoder = UTF8()
+        var offset = range.lowerBound
+        while case .scalarValue(let scalar) = decoder.decode(&iterator) {
+            offset += UTF8.width(scalar)
+        }
+        return offset
     }
 
     private mutating func parseHex4() throws(JSONSyntaxError) -> UInt32 {

@@ -61,8 +61,10 @@ public struct Glob: Sendable, Hashable, CustomStringConvertible {
                     continue
                 }
                 if pc == UInt8(ascii: "?") {
+                    // One character, not one byte: skip the UTF-8 continuation bytes too.
                     p += 1
                     t += 1
+                    while t < text.count && text[t] & 0xC0 == 0x80 { t += 1 }
                     continue
                 }
                 if pc == UInt8(ascii: "["), let (matched, next) = matchClass(at: p, normalize(text[t])) {

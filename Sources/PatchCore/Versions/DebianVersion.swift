@@ -44,6 +44,9 @@ public struct DebianVersion: Sendable, Hashable, Comparable, CustomStringConvert
     }
 
     /// dpkg's `verrevcmp` on one part (upstream version or revision), as -1, 0 or 1.
+    ///
+    /// Meant for the parts of a parsed version, which are ASCII; other bytes sort after every ASCII
+    /// character here (dpkg's own order for them depends on whether the platform's `char` is signed).
     public static func verrevcmp(_ a: String, _ b: String) -> Int {
         VersionByte.withBytes(a) { pa in
             VersionByte.withBytes(b) { pb in verrevcmp(pa, pb) }

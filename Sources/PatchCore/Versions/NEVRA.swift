@@ -48,7 +48,9 @@ public struct NEVRA: Sendable, Hashable, CustomStringConvertible {
             else { throw fail("package file name has no architecture before '.rpm'") }
             arch = String(candidate)
             rest = rest[..<dot]
-        } else if let dot = rest.lastIndex(of: "."), Self.knownArchitectures.contains(String(rest[rest.index(after: dot)...])) {
+        } else if let dot = rest.lastIndex(of: "."),
+            Self.knownArchitectures.contains(String(rest[rest.index(after: dot)...]))
+        {
             arch = String(rest[rest.index(after: dot)...])
             rest = rest[..<dot]
         }
