@@ -290,8 +290,14 @@ private struct EngineRun {
     func judge(
         _ i: Int, approved: PatchListMatcher, rejected: PatchListMatcher, trace: inout [TraceStep]
     ) -> Verdict {
-        let p = request.available[i]
-        let v = version(i)
+        // Passed as an argument, the package is borrowed in place rather than copied out of the array.
+        judge(request.available[i], version: version(i), approved: approved, rejected: rejected, trace: &trace)
+    }
+
+    func judge(
+        _ p: AvailablePackage, version v: ParsedVersion?, approved: PatchListMatcher, rejected: PatchListMatcher,
+        trace: inout [TraceStep]
+    ) -> Verdict {
         let evr = v?.rpm
         var verdict = Verdict()
         let product = request.product

@@ -33,18 +33,38 @@ struct PatchListMatcher: Sendable {
         screen = entries.map { PatchListMatcher.screen($0.id, family: family) }
     }
 
-    /// What `narrowed(toName:)` needs of an entry, worked out once.
-    private let screen: [(alwaysKeep: Bool, glob: Glob?)]
+    /// What `narrowed(toName:)` needs of an entry, worked out once (plain bytes: no copies per name).
+    private struct Screen {
+        var alwaysKeep: Bool
+        var prefix: [UInt8]
+        var hasWildcard: Bool
+        var caseInsensitive: Bool
 
-    private static func screen(_ id: PatchIdentifier, family: OperatingSystem.Family) -> (alwaysKeep: Bool, glob: Glob?)
-    {
+        /// Whether a text starting with `name` could match the entry (see `Glob.couldMatch(startingWith:)`).
+        func couldMatch(_ name: UnsafeBufferPointer<UInt8>) -> Bool {
+            let n = min(name.count, prefix.count)
+            for i in 0..<n where (caseInsensitive ? Glob.lower(name[i]) : name[i]) != prefix[i] { return false }
+            return hasWildcard || name.count <= prefix.count
+        }
+    }
+
+    private let screen: [Screen]
+
+    private static func screen(_ id: PatchIdentifier, family: OperatingSystem.Family) -> Screen {
         switch id {
         case .package(let glob):
             let first = glob.literalPrefix.first
-            if family == .yum || family == .zypper, first == nil || first! < 0x3A { return (true, nil) }
-            return (false, glob)
-        case .exact(let e): return (false, Glob(e))
-        case .advisory, .cve, .bugzilla: return (true, nil)
+            let versionFirst = (family == .yum || family == .zypper) && (first == nil || first! < 0x3A)
+            return Screen(
+                alwaysKeep: versionFirst, prefix: glob.literalPrefix, hasWildcard: glob.hasWildcard,
+                caseInsensitive: glob.caseInsensitive)
+        case .exact(let e):
+            // Windows and macOS entries may name an update by its KB or product id rather than its name.
+            return Screen(
+                alwaysKeep: family == .windows || family == .macOS, prefix: Array(e.utf8), hasWildcard: false,
+                caseInsensitive: false)
+        case .advisory, .cve, .bugzilla:
+            return Screen(alwaysKeep: true, prefix: [], hasWildcard: true, caseInsensitive: false)
         }
     }
 
@@ -56,8 +76,11 @@ struct PatchListMatcher: Sendable {
     func narrowed(toName name: String) -> PatchListMatcher {
         if entries.isEmpty { return self }
         var kept: [(index: Int, id: PatchIdentifier)] = []
-        for k in entries.indices where screen[k].alwaysKeep || screen[k].glob?.couldMatch(startingWith: name) == true {
-            kept.append(entries[k])
+        var name = name
+        name.withUTF8 { u in
+            for k in entries.indices where screen[k].alwaysKeep || screen[k].couldMatch(u) {
+                kept.append(entries[k])
+            }
         }
         return kept.count == entries.count ? self : PatchListMatcher(family: family, entries: kept)
     }
