@@ -334,6 +334,20 @@ struct RPMEngineTests {
         #expect(e.summary.missing == 2 && e.summary.securityNonCompliant == 1 && e.summary.otherNonCompliant == 1)
     }
 
+    @Test("several installed kernels: the newest counts, one decision")
+    func installOnlyPackages() {
+        let kernels = [
+            InstalledPackage(name: "kernel", arch: "x86_64", version: "6.1.60-1.amzn2023"),
+            InstalledPackage(name: "kernel", arch: "x86_64", version: "6.1.50-1.amzn2023"),
+        ]
+        let e = evaluate(
+            ruleBaseline(.amazonLinux2023, [securityRule]), installed: kernels,
+            available: [rpm("kernel", "6.1.60-1.amzn2023", released: daysAgo(30))])
+        #expect(e.decisions.count == 1)
+        #expect(e.decisions.first?.state == .installed)
+        #expect(e.decisions.first?.installedVersion == "6.1.60-1.amzn2023")
+    }
+
     @Test("severity Medium matches notices that say Moderate")
     func mediumIsModerate() {
         let rule = PatchRule(filters: [PatchFilter(key: .severity, values: ["Medium"])], approval: .afterDays(0))

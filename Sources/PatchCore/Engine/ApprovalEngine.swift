@@ -481,7 +481,7 @@ private struct EngineRun {
         var decisions: [PatchDecision] = []
         decisions.reserveCapacity(request.installed.count)
 
-        for inst in request.installed {
+        for inst in newestInstalled() {
             installedNames.insert(inst.name)
             let candidates = (byName[inst.name] ?? []).filter {
                 let a = request.available[$0].arch
@@ -522,6 +522,25 @@ private struct EngineRun {
             decisions: decisions,
             summary: PatchSummaryCounts(decisions, availableSecurityUpdatesNonCompliant: nonCompliant),
             notes: memo.notes)
+    }
+
+    /// The installed packages, one per `name.arch`: install-only packages (kernels) keep several versions side by
+    /// side, and the newest is the one that counts, as for Patch Manager.
+    func newestInstalled() -> [InstalledPackage] {
+        var position: [PackageKey: Int] = [:]
+        var out: [InstalledPackage] = []
+        out.reserveCapacity(request.installed.count)
+        for inst in request.installed {
+            guard let i = position[inst.key] else {
+                position[inst.key] = out.count
+                out.append(inst)
+                continue
+            }
+            if let newer = try? compareVersions(inst.version, out[i].version, scheme: scheme), newer > 0 {
+                out[i] = inst
+            }
+        }
+        return out
     }
 
     /// The decision for a package the node has.
