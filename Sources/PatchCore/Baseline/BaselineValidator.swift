@@ -27,10 +27,13 @@ public enum BaselineValidator {
         validateFilters(b.globalFilters, os: os, at: globalPath, keys: keys, problem)
 
         let rulesPath = path.key(keys.approvalRules).key(keys.rules)
-        if b.approvalRules.count > 10 { problem(rulesPath, "has \(b.approvalRules.count) rules; at most 10 are allowed") }
+        if b.approvalRules.count > 10 {
+            problem(rulesPath, "has \(b.approvalRules.count) rules; at most 10 are allowed")
+        }
         for (i, rule) in b.approvalRules.enumerated() {
             let p = rulesPath.index(i)
-            validateFilters(rule.filters, os: os, at: p.key(keys.ruleFilterGroup).key(keys.filters), keys: keys, problem)
+            validateFilters(
+                rule.filters, os: os, at: p.key(keys.ruleFilterGroup).key(keys.filters), keys: keys, problem)
             if case .afterDays(let days) = rule.approval, !(0...360).contains(days) {
                 problem(p.key(keys.approveAfterDays), "\(days) is outside 0...360")
             }
@@ -70,7 +73,8 @@ public enum BaselineValidator {
 
         if keys.isAPI {
             for (i, group) in b.patchGroups.enumerated() {
-                checkPattern(group, allowed: isTagCharacter, min: 1, max: 256, at: path.key("PatchGroups").index(i), problem)
+                checkPattern(
+                    group, allowed: isTagCharacter, min: 1, max: 256, at: path.key("PatchGroups").index(i), problem)
             }
             if b.tags.count > 1000 { problem(path.key("Tags"), "has \(b.tags.count) tags; at most 1000 are allowed") }
             for (i, tag) in b.tags.enumerated() {
@@ -156,7 +160,8 @@ public enum BaselineValidator {
     ) {
         let n = s.count
         if n < min || n > max {
-            problem(path, n == 0 ? "must not be empty" : "\"\(s)\" is \(n) characters long; \(min) to \(max) are allowed")
+            problem(
+                path, n == 0 ? "must not be empty" : "\"\(s)\" is \(n) characters long; \(min) to \(max) are allowed")
             return
         }
         if let bad = s.unicodeScalars.first(where: { !allowed($0) }) {
@@ -172,7 +177,8 @@ public enum BaselineValidator {
 
     /// `[a-zA-Z0-9_\-:/]`: baseline ids (ARNs included).
     private static func isBaselineIdCharacter(_ c: Unicode.Scalar) -> Bool {
-        c.isASCII && (c.properties.isAlphabetic || ("0"..."9").contains(c) || c == "_" || c == "-" || c == ":" || c == "/")
+        c.isASCII
+            && (c.properties.isAlphabetic || ("0"..."9").contains(c) || c == "_" || c == "-" || c == ":" || c == "/")
     }
 
     /// `[\p{L}\p{Z}\p{N}_.:/=+\-@]`: tag keys and values, patch group names.

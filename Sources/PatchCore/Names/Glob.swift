@@ -12,7 +12,9 @@ public struct Glob: Sendable, Hashable, CustomStringConvertible {
         self.caseInsensitive = caseInsensitive
         let raw = Array(pattern.utf8)
         bytes = caseInsensitive ? raw.map(Glob.lower) : raw
-        let firstWildcard = bytes.firstIndex { $0 == UInt8(ascii: "*") || $0 == UInt8(ascii: "?") || $0 == UInt8(ascii: "[") }
+        let firstWildcard = bytes.firstIndex {
+            $0 == UInt8(ascii: "*") || $0 == UInt8(ascii: "?") || $0 == UInt8(ascii: "[")
+        }
         hasWildcard = firstWildcard != nil
         literalPrefix = Array(bytes[..<(firstWildcard ?? bytes.count)])
     }

@@ -63,7 +63,8 @@ public enum PatchIdentifier: Sendable, Hashable {
             $0.properties.isWhitespace && os.family != .macOS && os.family != .windows
                 || $0.properties.generalCategory == .control
         }) {
-            return "\"\(entry)\" contains U+\(String(bad.value, radix: 16, uppercase: true)); patch names have no spaces"
+            return
+                "\"\(entry)\" contains U+\(String(bad.value, radix: 16, uppercase: true)); patch names have no spaces"
         }
         switch (os.family, classify(entry, os: os)) {
         case (.yum, .advisory), (.yum, .cve), (.yum, .bugzilla):
