@@ -474,6 +474,16 @@ enum Fixtures {
         #expect(unknown.stderr.contains("'PLAN9' is not an OperatingSystem"))
     }
 
+    @Test func showRefusesABaselineForAnotherOS() throws {
+        let snapshot = Fixtures.path("snapshot-amazon-linux-2.json")
+        let out = try Patchctl.run(["baseline", "show", snapshot, "--os", "DEBIAN"])
+        #expect(out.status == 1)
+        #expect(out.stdout == "")
+        #expect(out.stderr == "\(snapshot): the baseline is for AMAZON_LINUX_2, not DEBIAN\n")
+        let same = try Patchctl.run(["baseline", "show", snapshot, "--os", "AMAZON_LINUX_2"])
+        #expect(same.status == 0)
+    }
+
     @Test func showConvertsBetweenForms() throws {
         let snapshot = Fixtures.path("snapshot-amazon-linux-2.json")
         let asAPI = try Patchctl.run(["baseline", "show", snapshot])

@@ -426,6 +426,22 @@ private func instant(_ iso: String) -> UTCInstant { UTCInstant(iso8601: iso)! }
             ])
     }
 
+    @Test func snapshotWithPascalCaseKeysIsAnError() {
+        let json = """
+            {"patchBaseline": {"OperatingSystem": "UBUNTU", "name": "snap-baseline",
+              "approvalRules": {"rules": [{"filterGroup": {"filters": []}, "ApproveAfterDays": 7}]}}}
+            """
+        let result = BaselineReader.read(json)
+        #expect(
+            lines(result) == [
+                "patchBaseline.operatingSystem: required field is missing",
+                "patchBaseline.approvalRules.rules[0].ApproveAfterDays: unknown field (did you mean approveAfterDays?)",
+                "patchBaseline.approvalRules.rules[0]: one of approveAfterDays or approveUntilDate is required",
+                "patchBaseline.OperatingSystem: unknown field (did you mean operatingSystem?)",
+            ])
+        #expect(!result.isValid)
+    }
+
     @Test func snapshotWithoutABaseline() {
         let null = BaselineReader.read(#"{"patchBaseline": null, "instanceId": "i-1"}"#)
         #expect(lines(null) == ["patchBaseline: is null; the snapshot carries no baseline"])

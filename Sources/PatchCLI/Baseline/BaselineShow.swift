@@ -46,6 +46,10 @@ struct BaselineShow: ParsableCommand {
             baseline = entry
         } else {
             baseline = document.baselines[0]
+            if let os, os != baseline.operatingSystem {
+                printError("\(file): the baseline is for \(baseline.operatingSystem.rawValue), not \(os.rawValue)")
+                throw ExitStatus.invalid
+            }
         }
         if !showSecrets {
             for i in baseline.sources.indices { baseline.sources[i].configuration = "<redacted>" }

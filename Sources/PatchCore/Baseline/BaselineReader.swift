@@ -150,7 +150,10 @@ private struct Walker {
     mutating func finish(_ f: Fields, severity: BaselineProblem.Severity, tolerated: Set<String> = []) {
         for m in f.members where !f.used.contains(m.key) && !tolerated.contains(m.key) {
             let hint = suggestion(for: m.key, among: f.used)
-            problem(f.path.key(m.key), "unknown field" + (hint.map { " (did you mean \($0)?)" } ?? ""), severity)
+            // A known field in the wrong case is a mistake that would silently lose the field: always an error.
+            problem(
+                f.path.key(m.key), "unknown field" + (hint.map { " (did you mean \($0)?)" } ?? ""),
+                hint == nil ? severity : .error)
         }
     }
 
@@ -364,6 +367,10 @@ private struct Walker {
         var b = PatchBaseline()
         b.name = string(f.take(keys.name), at: path.key(keys.name))
         if requireName && !f.has(keys.name) { problem(path.key(keys.name), "required field is missing") }
+        // A snapshot always names its OS; without it the baseline would silently be read as a WINDOWS one.
+        if !keys.isAPI && !f.has(keys.operatingSystem) {
+            problem(path.key(keys.operatingSystem), "required field is missing")
+        }
         b.description = string(f.take(keys.description), at: path.key(keys.description))
         b.baselineId = string(f.take(keys.baselineId), at: path.key(keys.baselineId))
         if let os: OperatingSystem = enumValue(f.take(keys.operatingSystem), at: path.key(keys.operatingSystem)) {
