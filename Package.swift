@@ -31,10 +31,13 @@ let package = Package(
         ),
         .executableTarget(name: "patchctl", dependencies: ["PatchCLI"], swiftSettings: strict),
         .executableTarget(name: "patchd", dependencies: ["PatchCore"], swiftSettings: strict),
+        // Shared by the test targets and the benchmarks: seeded generators, later the real-repository builders.
+        .target(name: "PatchTestSupport", swiftSettings: strict),
         // Benchmarks documented in README; not part of the shipped package.
-        .executableTarget(name: "patchbench", dependencies: ["PatchCore"], swiftSettings: strict),
+        .executableTarget(name: "patchbench", dependencies: ["PatchCore", "PatchTestSupport"], swiftSettings: strict),
         .testTarget(
-            name: "PatchCoreTests", dependencies: ["PatchCore"], exclude: ["Fixtures"], swiftSettings: strict),
+            name: "PatchCoreTests", dependencies: ["PatchCore", "PatchTestSupport"], exclude: ["Fixtures"],
+            swiftSettings: strict),
         .testTarget(
             name: "PatchCLITests",
             dependencies: ["PatchCore"],

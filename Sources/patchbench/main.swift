@@ -1,23 +1,12 @@
 import Glibc
 import PatchCore
+import PatchTestSupport
 
 // patchbench engine [--installed N] [--available N] [--os OS] [--iterations N] [--explain]
 //
 // Builds a synthetic node (N installed packages, M available versions spread over them and over packages that are
 // not installed) and a 10-rule baseline with approved and rejected lists, then times ApprovalEngine.evaluate.
 // Deterministic: the same arguments give the same data and the same decisions.
-
-struct SplitMix64 {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-    mutating func below(_ n: Int) -> Int { Int(next() % UInt64(n)) }
-}
 
 func argument(_ name: String, _ fallback: Int) -> Int {
     let args = CommandLine.arguments
@@ -47,7 +36,7 @@ guard let os = OperatingSystem(rawValue: stringArgument("--os", "DEBIAN")) else 
 }
 let deb = os.versionScheme == .deb
 
-var rng = SplitMix64(state: 42)
+var rng = SplitMix64(seed: 42)
 let arches = deb ? ["amd64", "all"] : ["x86_64", "noarch"]
 let classifications = deb ? [nil, "Security"] : ["Security", "Bugfix", "Enhancement", nil]
 let severities = ["Critical", "Important", "Medium", "Low", nil]

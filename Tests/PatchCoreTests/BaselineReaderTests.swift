@@ -1,5 +1,6 @@
 import Foundation
 import PatchCore
+import PatchTestSupport
 import Testing
 
 /// Builds baseline JSON for the tables below.
@@ -1063,18 +1064,6 @@ private func instant(_ iso: String) -> UTCInstant { UTCInstant(iso8601: iso)! }
 
     // MARK: Hostile input
 
-    /// SplitMix64: small, seeded, the same on every platform.
-    struct SeededGenerator: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
-
     static let tokens: [[UInt8]] =
         [
             "{", "}", "[", "]", ",", ":", "\"", "\\", "\\u", "\\uD800", "\\uDC00", "null", "true", "-", "0", "01",
@@ -1083,7 +1072,7 @@ private func instant(_ iso: String) -> UTCInstant { UTCInstant(iso8601: iso)! }
             "\"OperatingSystem\": \"SUSE\",", "\"ApproveUntilDate\": \"2023-02-30\",", "\"CreatedDate\": -1e300,",
         ].map { Array($0.utf8) } + [[0x00], [0x1F], [0xFF], [0xC0, 0xAF], [0xED, 0xA0, 0x80], [0xEF, 0xBB, 0xBF]]
 
-    static func mutate(_ input: [UInt8], with rng: inout SeededGenerator) -> [UInt8] {
+    static func mutate(_ input: [UInt8], with rng: inout SplitMix64) -> [UInt8] {
         var bytes = input
         for _ in 0..<Int.random(in: 1...4, using: &rng) {
             guard !bytes.isEmpty else { return bytes }
@@ -1106,7 +1095,7 @@ private func instant(_ iso: String) -> UTCInstant { UTCInstant(iso8601: iso)! }
     @Test(arguments: BaselineFixtures.all)
     func randomMutationsNeverCrash(_ fixture: String) throws {
         let original = try BaselineFixtures.bytes(fixture)
-        var rng = SeededGenerator(state: UInt64(truncatingIfNeeded: fixture.utf8.reduce(5381) { $0 &* 33 &+ Int($1) }))
+        var rng = SplitMix64(seed: UInt64(truncatingIfNeeded: fixture.utf8.reduce(5381) { $0 &* 33 &+ Int($1) }))
         var malformed = 0
         for _ in 0..<400 {
             let bytes = Self.mutate(original, with: &rng)

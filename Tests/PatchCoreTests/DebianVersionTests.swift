@@ -1,5 +1,6 @@
 import Foundation
 import PatchCore
+import PatchTestSupport
 import Testing
 
 @Suite struct DebianVersionTests {
@@ -179,7 +180,7 @@ import Testing
 
     @Test func sortingAListOfVersions() throws {
         let sorted = ["1.0~~", "1.0~~a", "1.0~", "1.0", "1.0-1", "1.0a", "1.0+b1", "1.0.1", "1.1", "1:0.1"]
-        var rng = VersionTestRNG(seed: 7)
+        var rng = SplitMix64(seed: 7)
         let shuffled = sorted.reversed().shuffled(using: &rng)
         let versions = try shuffled.map { s in try DebianVersion(parsing: s) }
         #expect(versions.sorted().map(\.description) == sorted)
@@ -226,25 +227,10 @@ enum VersionFixtures {
     }
 }
 
-/// SplitMix64: a small deterministic generator, so that the samples are the same on every run.
-struct VersionTestRNG: RandomNumberGenerator {
-    var state: UInt64
-
-    init(seed: UInt64) { state = seed }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
-
 /// Valid version strings built from fragments that exercise the ordering rules.
 enum VersionSamples {
     static func debian(count: Int, seed: UInt64) -> [String] {
-        var rng = VersionTestRNG(seed: seed)
+        var rng = SplitMix64(seed: seed)
         let epochs = ["", "", "", "", "", "0:", "1:", "2:", "10:", "01:"]
         let heads = [
             "0", "1", "1.0", "1.00", "2", "10", "0001", "1.0~rc1", "2a", "1.0+dfsg", "1.2.3", "9", "1.0a", "1.a",
@@ -276,7 +262,7 @@ enum VersionSamples {
 
     /// Plain rpm versions, without `-` or `:`.
     static func rpmBare(count: Int, seed: UInt64) -> [String] {
-        var rng = VersionTestRNG(seed: seed)
+        var rng = SplitMix64(seed: seed)
         let heads = [
             "1", "1.0", "1.0~rc1", "2a", "1^git1", "0001", "1.0^", "10", "1_0", "a", "1.0.1", "0", "00", "1.01",
             "5.5p1", "xyz", "2.0.1a",
@@ -296,7 +282,7 @@ enum VersionSamples {
 
     /// Whole rpm EVRs, `[epoch:]version[-release]`.
     static func rpmEVR(count: Int, seed: UInt64) -> [String] {
-        var rng = VersionTestRNG(seed: seed)
+        var rng = SplitMix64(seed: seed)
         let epochs = ["", "", "", "", "0:", "1:", "2:", "01:"]
         let releases = [
             "", "", "", "1", "1.el8", "1.el8_2", "2.fc39", "0.1", "1~beta", "1^post", "10", "01", "1.el9.1",

@@ -1,3 +1,4 @@
+import PatchTestSupport
 import Testing
 
 @testable import PatchCore
@@ -6,20 +7,6 @@ import Testing
 /// against a direct reading of the documented order, on seeded random nodes and baselines.
 @Suite("Approval engine: against a straightforward reference")
 struct EnginePropertyTests {
-    struct SplitMix64 {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-        mutating func below(_ n: Int) -> Int { Int(next() % UInt64(n)) }
-        mutating func pick<T>(_ xs: [T]) -> T { xs[below(xs.count)] }
-        mutating func chance(_ percent: Int) -> Bool { below(100) < percent }
-    }
-
     static let now = UTCInstant(CalendarDate(parsing: "2026-11-22")!, hour: 12)
 
     /// The reference: each available version judged on its own, exactly as the documentation orders it.
@@ -73,7 +60,7 @@ struct EnginePropertyTests {
     }
 
     static func randomCase(seed: UInt64, os: OperatingSystem) -> (EvaluationRequest, PatchBaseline) {
-        var rng = SplitMix64(state: seed)
+        var rng = SplitMix64(seed: seed)
         let deb = os.family == .apt
         let names = (0..<40).map { "pkg\($0)\(["", "-dev", "-libs", "utils"][$0 % 4])" }
         var installed: [InstalledPackage] = []

@@ -524,6 +524,20 @@ private struct EngineRun {
             notes: memo.notes)
     }
 
+    /// Makes `d` Missing, to be updated to `p`: the decision then describes that version.
+    func target(_ p: AvailablePackage, parsed: ParsedVersion, level: ComplianceLevel, in d: inout PatchDecision) {
+        d.state = .missing
+        d.targetVersion = p.version
+        d.complianceLevel = level
+        d.classification = p.classification
+        d.severity = p.severity
+        d.isSecurity = isSecurityClassified(p)
+        d.cveIds = p.cveIds
+        d.advisoryIds = p.advisoryIds
+        d.repository = p.repository
+        d.title = title(d.key, version: p.version, parsed: parsed)
+    }
+
     /// The installed packages, one per `name.arch`: install-only packages (kernels) keep several versions side by
     /// side, and the newest is the one that counts, as for Patch Manager.
     func newestInstalled() -> [InstalledPackage] {
@@ -626,16 +640,7 @@ private struct EngineRun {
 
         if let best {
             let p = request.available[best.index]
-            d.state = .missing
-            d.targetVersion = p.version
-            d.complianceLevel = best.level
-            d.classification = p.classification
-            d.severity = p.severity
-            d.isSecurity = isSecurityClassified(p)
-            d.cveIds = p.cveIds
-            d.advisoryIds = p.advisoryIds
-            d.repository = p.repository
-            d.title = title(inst.key, version: p.version, parsed: best.version)
+            target(p, parsed: best.version, level: best.level, in: &d)
             if explain {
                 trace.append(
                     .init(
@@ -755,15 +760,7 @@ private struct EngineRun {
             title: title(inst.key, version: inst.version))
         if let best {
             let p = request.available[best.index]
-            d.state = .missing
-            d.targetVersion = p.version
-            d.classification = p.classification
-            d.severity = p.severity
-            d.isSecurity = isSecurityClassified(p)
-            d.cveIds = p.cveIds
-            d.advisoryIds = p.advisoryIds
-            d.repository = p.repository
-            d.title = title(inst.key, version: p.version)
+            target(p, parsed: best.version, level: .unspecified, in: &d)
             if explain {
                 trace.append(
                     .init(
