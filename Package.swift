@@ -15,16 +15,31 @@ let package = Package(
         .library(name: "PatchCore", targets: ["PatchCore"]),
     ],
     dependencies: [
-        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2")
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        // Child processes without a shell, with timeouts and output limits (apt-get, dpkg).
+        .package(url: "https://github.com/swiftlang/swift-subprocess", from: "1.0.2"),
     ],
     targets: [
         // Pure decisions: baselines, versions, name patterns, the approval engine. No IO, no clock.
         .target(name: "PatchCore", swiftSettings: strict),
+        // zlib, liblzma, liblz4, libzstd, libbz2 for package metadata: a module map and nothing else.
+        .systemLibrary(name: "CCompression", path: "Sources/CCompression"),
+        // Per package manager: pure readers (bytes in, records out), argv builders, and a backend that runs them.
+        .target(
+            name: "PackageManagers",
+            dependencies: [
+                "PatchCore", "CCompression",
+                .product(name: "Subprocess", package: "swift-subprocess"),
+            ],
+            swiftSettings: strict
+        ),
+        // The workflows: Scan and Install on a root, and their reports.
+        .target(name: "PatchAgent", dependencies: ["PatchCore", "PackageManagers"], swiftSettings: strict),
         // patchctl's subcommands, one file per subcommand, kept out of the thin executable.
         .target(
             name: "PatchCLI",
             dependencies: [
-                "PatchCore",
+                "PatchCore", "PatchAgent",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict
@@ -38,6 +53,11 @@ let package = Package(
         .testTarget(
             name: "PatchCoreTests", dependencies: ["PatchCore", "PatchTestSupport"], exclude: ["Fixtures"],
             swiftSettings: strict),
+        .testTarget(
+            name: "PackageManagersTests", dependencies: ["PackageManagers", "PatchTestSupport"],
+            exclude: ["Fixtures"], swiftSettings: strict),
+        .testTarget(
+            name: "PatchAgentTests", dependencies: ["PatchAgent", "PatchTestSupport"], swiftSettings: strict),
         .testTarget(
             name: "PatchCLITests",
             dependencies: ["PatchCore"],
