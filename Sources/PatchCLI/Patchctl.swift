@@ -7,7 +7,7 @@ public struct Patchctl: ParsableCommand {
         commandName: "patchctl",
         abstract: "Inspect and drive patchd, the patch agent.",
         version: PatchdVersion.current,
-        subcommands: [VersionCompare.self, BaselineCommand.self]
+        subcommands: [Scan.self, Explain.self, BaselineCommand.self, VersionCompare.self]
     )
 
     public init() {}
@@ -19,4 +19,6 @@ enum ExitStatus {
     static let invalid = ExitCode(1)
     /// The command could not do its job with what it was given (bad argument, unreadable file).
     static let usage = ExitCode(2)
+    /// A scan or install finished, and the node is not compliant.
+    static let nonCompliant = ExitCode(3)
 }

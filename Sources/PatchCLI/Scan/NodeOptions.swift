@@ -1,0 +1,67 @@
+import ArgumentParser
+import Foundation
+import PackageManagers
+import PatchAgent
+import PatchCore
+
+/// The options every command that looks at a node shares: which root, which baseline.
+struct NodeOptions: ParsableArguments {
+    @Option(help: "Look at the system under DIR (a chroot, a mounted disk, an image tree); nothing is run there.")
+    var root: String?
+
+    @Flag(help: "Look at this machine (the default).")
+    var local = false
+
+    @Option(
+        help: "Baseline JSON (API form, BaselineOverride array or snapshot). Default: the OS's predefined baseline.")
+    var baseline: String?
+
+    func validate() throws {
+        if root != nil && local { throw ValidationError("give --root DIR or --local, not both") }
+    }
+
+    var rootPath: String { root ?? "/" }
+
+    /// Reads the root's inventory; errors say which file and exit 2.
+    func inventory() throws -> AptInventory {
+        do {
+            return try AptInventoryReader.read(root: rootPath)
+        } catch {
+            printError("patchctl: \(error)")
+            throw ExitStatus.usage
+        }
+    }
+
+    /// The baseline from --baseline for this OS, or nil for the OS default.
+    func loadBaseline(for os: OperatingSystem) throws -> PatchBaseline? {
+        guard let file = baseline else { return nil }
+        let bytes: [UInt8]
+        do {
+            bytes = try readInput(file)
+        } catch {
+            printError("\(file): \(error)")
+            throw ExitStatus.usage
+        }
+        let result = BaselineReader.read(bytes)
+        for problem in result.problems { printError("\(file): \(problem)") }
+        guard result.isValid, let document = result.document else { throw ExitStatus.invalid }
+        guard let chosen = document.baseline(for: os) else {
+            printError("\(file): no baseline for \(os.rawValue) in this BaselineOverride array")
+            throw ExitStatus.invalid
+        }
+        guard chosen.operatingSystem == os else {
+            printError("\(file): the baseline is for \(chosen.operatingSystem.rawValue); this system is \(os.rawValue)")
+            throw ExitStatus.invalid
+        }
+        return chosen
+    }
+}
+
+enum ReportFormat: String, ExpressibleByArgument, CaseIterable {
+    case json, table
+}
+
+/// The current time as PatchCore counts it.
+func currentInstant() -> UTCInstant {
+    UTCInstant(secondsSinceEpoch: Int64(Date().timeIntervalSince1970.rounded(.down)))
+}

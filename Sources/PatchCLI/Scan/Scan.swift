@@ -1,0 +1,43 @@
+import ArgumentParser
+import PackageManagers
+import PatchAgent
+import PatchCore
+
+/// `patchctl scan`: a Scan in-process, without the daemon.
+struct Scan: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Evaluate a patch baseline against this machine (or another root) and report. Changes nothing.",
+        discussion: """
+            Reads the OS, dpkg's database, the APT sources and the package lists apt last downloaded, natively \
+            (no apt process runs). Run 'apt-get update' first for current lists. Exits 0 when the node is \
+            compliant, 3 when it is not, 2 when it cannot be scanned.
+            """
+    )
+
+    @OptionGroup var node: NodeOptions
+
+    @Option(help: "json or table.")
+    var format: ReportFormat = .table
+
+    @Flag(help: "List NotApplicable patches too (JSON).")
+    var includeNotApplicable = false
+
+    func run() throws {
+        let inventory = try node.inventory()
+        let baseline = try node.loadBaseline(for: inventory.operatingSystem)
+        let report: PatchReport
+        do {
+            report = try AptScan.run(
+                AptScan.Options(root: node.rootPath, baseline: baseline, operationTime: currentInstant()),
+                inventory: inventory, finished: currentInstant)
+        } catch {
+            printError("patchctl scan: \(error)")
+            throw ExitStatus.usage
+        }
+        switch format {
+        case .json: print(JSONWriter.write(report.json(includeNotApplicable: includeNotApplicable)))
+        case .table: print(report.table(), terminator: "")
+        }
+        if !report.summary.isCompliant { throw ExitStatus.nonCompliant }
+    }
+}
