@@ -185,6 +185,26 @@ struct AptReleaseTests {
         #expect(AptInventoryReader.isSecurity(r, os: .raspbian, codename: "bookworm"))
     }
 
+    @Test("clear-signed text: armor headers skipped, dash-escaping undone, signature ignored")
+    func clearSigned() {
+        let text = """
+            -----BEGIN PGP SIGNED MESSAGE-----
+            Hash: SHA512
+
+            Origin: Example
+            - Label: Example-Security
+            Suite: stable-security
+            -----BEGIN PGP SIGNATURE-----
+
+            iQIzBAEBCgAdFiEE
+            -----END PGP SIGNATURE-----
+            """
+        let r = AptRelease(bytes: Array(text.utf8))
+        #expect(r.origin == "Example" && r.label == "Example-Security" && r.suite == "stable-security")
+        let plain = AptRelease(bytes: Array("Origin: Plain\nSuite: x\n".utf8))
+        #expect(plain.origin == "Plain" && plain.suite == "x")
+    }
+
     @Test("the real bookworm-updates InRelease is not a security origin")
     func updatesRelease() throws {
         let r = AptRelease(bytes: try fixture("bookworm-updates_InRelease"))

@@ -168,4 +168,24 @@ struct EnginePropertyTests {
             #expect(evaluation.summary.total == evaluation.decisions.count)
         }
     }
+
+    @Test(
+        "streaming not-installed packages through a collector gives the same decisions",
+        arguments: [OperatingSystem.debian, .amazonLinux2023])
+    func collectorAgrees(os: OperatingSystem) {
+        for seed in UInt64(1)...200 {
+            let (request, baseline) = Self.randomCase(seed: seed, os: os)
+            let full = ApprovalEngine.evaluate(request)
+            let installedNames = Set(request.installed.map(\.name))
+            var split = request
+            split.available = request.available.filter { installedNames.contains($0.name) }
+            split.includeNotInstalled = false
+            let collector = NotInstalledCollector(
+                baseline: baseline, product: request.product, operationTime: request.operationTime)
+            for p in request.available where !installedNames.contains(p.name) { collector.add(p) }
+            let merged = collector.merge(into: ApprovalEngine.evaluate(split))
+            #expect(merged.decisions == full.decisions, "seed \(seed)")
+            #expect(merged.summary == full.summary, "seed \(seed)")
+        }
+    }
 }

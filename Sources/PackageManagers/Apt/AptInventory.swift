@@ -36,8 +36,31 @@ public enum AptInventoryReader {
     /// The fields of Packages entries the engine uses.
     static let packageFields = ["Package", "Version", "Architecture", "Priority", "Section"]
 
+    /// Which Debian-family OS `root` runs, from its os-release alone.
+    public static func detect(root: String) throws(InventoryError) -> (OperatingSystem, OSRelease) {
+        let fs = RootFS(root: root)
+        guard let osText = fs.text("etc/os-release") ?? fs.text("usr/lib/os-release") else {
+            throw InventoryError(path: fs.path("etc/os-release"), message: "missing: cannot tell which OS this is")
+        }
+        let osRelease = OSRelease(parsing: osText)
+        guard let os = osRelease.aptOperatingSystem(hasRaspberryPiMarker: fs.exists("etc/rpi-issue")) else {
+            throw InventoryError(
+                path: fs.path("etc/os-release"),
+                message: "ID=\(osRelease.id) is not Debian, Ubuntu or Raspberry Pi OS")
+        }
+        return (os, osRelease)
+    }
+
+    /// Makes the destination for the versions of packages that are not installed, once the OS and its product
+    /// are known: a `NotInstalledCollector` for the baseline that will be evaluated.
+    public typealias NotInstalledSink = (OperatingSystem, String) -> NotInstalledCollector?
+
     /// Reads `root` (`/` for this machine). Sources and lists are taken from the standard places under it.
-    public static func read(root: String) throws(InventoryError) -> AptInventory {
+    /// With `notInstalled`, versions of packages that are not installed go to its sink instead of `available`, so
+    /// memory stays proportional to what is installed.
+    public static func read(root: String, notInstalled: NotInstalledSink? = nil) throws(InventoryError)
+        -> AptInventory
+    {
         let fs = RootFS(root: root)
         guard let osText = fs.text("etc/os-release") ?? fs.text("usr/lib/os-release") else {
             throw InventoryError(path: fs.path("etc/os-release"), message: "missing: cannot tell which OS this is")
@@ -52,6 +75,9 @@ public enum AptInventoryReader {
             throw InventoryError(path: fs.path("var/lib/dpkg/status"), message: "missing or unreadable")
         }
         let status = DpkgStatus(bytes: statusBytes)
+        let product = osRelease.product(for: os)
+        let sink = notInstalled?(os, product) ?? nil
+        let installedNames = Set(status.installed.map(\.name))
         var warnings: [String] = []
         var architectures: [String] = []
         if let native = status.nativeArchitecture {
@@ -99,21 +125,32 @@ public enum AptInventoryReader {
                         continue
                     }
                     guard seenFiles.insert(file).inserted else { continue }
-                    let before = available.count
+                    // Entries reach the engine only once the whole index decompressed cleanly: a damaged file is
+                    // caught by its checksum at the end, and none of it is used.
+                    var entries: [AvailablePackage] = []
+                    var count = 0
+                    sink?.checkpoint()
                     do {
-                        try readPackages(
-                            fs.path(file), origin: origin, security: security, into: &available)
+                        try readPackages(fs.path(file), origin: origin, security: security) { p in
+                            count += 1
+                            if let sink, !installedNames.contains(p.name) {
+                                sink.add(p)
+                            } else {
+                                entries.append(p)
+                            }
+                        }
                     } catch {
+                        sink?.rollback()
                         warnings.append("\(fs.path(file)): \(error); its packages are left out")
-                        available.removeSubrange(before...)
                         continue
                     }
-                    indexes.append((fs.path(file), origin, available.count - before))
+                    indexes.append((fs.path(file), origin, count))
+                    available += entries
                 }
             }
         }
         return AptInventory(
-            operatingSystem: os, product: osRelease.product(for: os), osRelease: osRelease, status: status,
+            operatingSystem: os, product: product, osRelease: osRelease, status: status,
             architectures: architectures, sources: sources, available: available, indexes: indexes,
             warnings: warnings)
     }
@@ -158,45 +195,17 @@ public enum AptInventoryReader {
         return (sources, problems)
     }
 
-    /// Streams one Packages index (any compression) into `available`.
+    /// Streams one Packages index (any compression).
     static func readPackages(
-        _ path: String, origin: String, security: Bool, into available: inout [AvailablePackage]
+        _ path: String, origin: String, security: Bool, _ body: (AvailablePackage) -> Void
     ) throws {
-        var scanner = Deb822Scanner(only: packageFields)
         let classification: String? = security ? "Security" : nil
-        func add(_ p: Deb822Paragraph) {
-            var name: String?
-            var version: String?
-            var arch: String?
-            var priority: String?
-            var section: String?
-            for f in p.fields {
-                switch f.name {
-                case "Package": name = f.value
-                case "Version": version = f.value
-                case "Architecture": arch = f.value
-                case "Priority": priority = f.value
-                case "Section": section = f.value
-                default:
-                    switch f.name.lowercased() {
-                    case "package": name = f.value
-                    case "version": version = f.value
-                    case "architecture": arch = f.value
-                    case "priority": priority = f.value
-                    case "section": section = f.value
-                    default: break
-                    }
-                }
-            }
-            guard let name, let version, let arch else { return }
-            available.append(
+        try AptPackagesIndexParser.read(path: path) { e in
+            body(
                 AvailablePackage(
-                    name: name, arch: arch, version: version, repository: origin, security: security,
-                    classification: classification, priority: priority, section: section))
+                    name: e.name, arch: e.architecture, version: e.version, repository: origin, security: security,
+                    classification: classification, priority: e.priority, section: e.section))
         }
-        var reader = try DecompressingReader(path: path)
-        try reader.forEachChunk { chunk in scanner.feed(chunk, add) }
-        scanner.finish(add)
     }
 }
 

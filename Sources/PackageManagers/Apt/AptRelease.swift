@@ -25,34 +25,70 @@ public struct AptRelease: Sendable, Hashable {
     /// Parses a Release file, or an InRelease file (the clear-signed form; apt verified the signature when it
     /// downloaded the file, so only the signed text is read here).
     public init(bytes: [UInt8]) {
-        let text = AptRelease.signedText(String(decoding: bytes, as: UTF8.self))
-        let p =
-            Deb822Scanner.paragraphs(
-                in: text,
-                only: [
-                    "Origin", "Label", "Suite", "Codename", "Version", "Architectures",
-                    "No-Support-for-Architecture-all",
-                ]
-            ).first
+        // Only the first paragraph's header fields matter; the file is mostly checksum lines, which are skipped
+        // without building strings.
+        let text = AptRelease.signedText(bytes)
+        var scanner = Deb822Scanner(only: AptRelease.fields)
+        var first: Deb822Paragraph?
+        text.withUnsafeBytes { buffer in
+            scanner.feed(buffer) { if first == nil { first = $0 } }
+        }
+        if first == nil { scanner.finish { first = $0 } }
+        let p = first
         self.init(
             origin: p?["Origin"], label: p?["Label"], suite: p?["Suite"], codename: p?["Codename"],
             version: p?["Version"], architectures: (p?["Architectures"] ?? "").split(separator: " ").map(String.init),
             noArchAllIndex: p?["No-Support-for-Architecture-all"] == "Packages")
     }
 
+    static let fields = [
+        "Origin", "Label", "Suite", "Codename", "Version", "Architectures", "No-Support-for-Architecture-all",
+    ]
+
     /// The text inside an OpenPGP clear-signed message (dash-escaping undone); other text as it is.
-    static func signedText(_ text: String) -> String {
-        guard text.hasPrefix("-----BEGIN PGP SIGNED MESSAGE-----") else { return text }
-        var lines = text.split(separator: "\n", omittingEmptySubsequences: false).dropFirst()
-        // Armor headers (Hash: ...) up to the first empty line.
-        while let first = lines.first, !first.trimmingSpaces().isEmpty { lines = lines.dropFirst() }
-        lines = lines.dropFirst()
-        var out: [Substring] = []
-        for line in lines {
-            if line.hasPrefix("-----BEGIN PGP SIGNATURE-----") { break }
-            out.append(line.hasPrefix("- ") ? line.dropFirst(2) : line)
+    static func signedText(_ bytes: [UInt8]) -> ArraySlice<UInt8> {
+        let begin = Array("-----BEGIN PGP SIGNED MESSAGE-----".utf8)
+        guard bytes.starts(with: begin) else { return bytes[...] }
+        // Armor headers (Hash: ...) end at the first empty line.
+        var bodyStart = bytes.count
+        if let blank = find(Array("\n\n".utf8), in: bytes, from: begin.count - 1) {
+            bodyStart = blank + 2
+        } else if let blank = find(Array("\n\r\n".utf8), in: bytes, from: begin.count - 1) {
+            bodyStart = blank + 3
         }
-        return out.joined(separator: "\n")
+        let signature = Array("\n-----BEGIN PGP SIGNATURE-----".utf8)
+        var end = bytes.count
+        if bodyStart < bytes.count, let range = find(signature, in: bytes, from: bodyStart) { end = range + 1 }
+        var body = bytes[min(bodyStart, end)..<end]
+        // Dash-escaped lines ("- text") are rare in Release files; undo them only when present.
+        if body.starts(with: Array("- ".utf8)) || find(Array("\n- ".utf8), in: bytes, from: body.startIndex) != nil {
+            var out: [UInt8] = []
+            out.reserveCapacity(body.count)
+            var atLineStart = true
+            var k = body.startIndex
+            while k < body.endIndex {
+                if atLineStart && body[k] == UInt8(ascii: "-") && k + 1 < body.endIndex && body[k + 1] == 0x20 {
+                    k += 2
+                    atLineStart = false
+                    continue
+                }
+                atLineStart = body[k] == 0x0A
+                out.append(body[k])
+                k += 1
+            }
+            body = out[...]
+        }
+        return body
+    }
+
+    private static func find(_ needle: [UInt8], in hay: [UInt8], from: Int) -> Int? {
+        guard needle.count <= hay.count else { return nil }
+        var i = from
+        while i + needle.count <= hay.count {
+            if hay[i] == needle[0] && hay[i..<i + needle.count].elementsEqual(needle) { return i }
+            i += 1
+        }
+        return nil
     }
 
     /// A human label for the origin of versions from this suite: `Debian-Security bookworm-security`.

@@ -15,36 +15,22 @@ struct Explain: ParsableCommand {
     @OptionGroup var node: NodeOptions
 
     func run() throws {
-        let inventory = try node.inventory()
-        let baseline = try node.loadBaseline(for: inventory.operatingSystem)
         var name = package
         var arch: String?
-        if let sep = package.lastIndex(where: { $0 == ":" || $0 == "." }),
-            inventory.architectures.contains(String(package[package.index(after: sep)...]))
-                || package[package.index(after: sep)...] == "all"
-        {
-            name = String(package[..<sep])
-            arch = String(package[package.index(after: sep)...])
+        if let sep = package.lastIndex(where: { $0 == ":" || $0 == "." }) {
+            let suffix = String(package[package.index(after: sep)...])
+            if Self.architectures.contains(suffix) {
+                name = String(package[..<sep])
+                arch = suffix
+            }
         }
-        // Evaluate only this package's versions: the trace is the same, and it costs nothing.
-        var narrowed = inventory
-        narrowed.status.installed = inventory.installed.filter { $0.name == name }
-        narrowed.available = inventory.available.filter { $0.name == name }
-        let report: PatchReport
-        do {
-            report = try AptScan.run(
-                AptScan.Options(
-                    root: node.rootPath, baseline: baseline, operationTime: currentInstant(), explain: true),
-                inventory: narrowed, finished: currentInstant)
-        } catch {
-            printError("patchctl explain: \(error)")
-            throw ExitStatus.usage
-        }
+        // Only this package's versions are judged: the trace is the same, and it costs nothing.
+        let outcome = try node.scan(explain: true, onlyNames: [name])
+        let report = outcome.report
         let decisions = report.evaluation.decisions.filter { arch == nil || $0.key.arch == arch }
         guard !decisions.isEmpty else {
-            let known =
-                narrowed.available.isEmpty ? "no repository offers it" : "the baseline approves none of its versions"
-            print("\(package): not installed, and \(known)")
+            let offered = outcome.inventory.available.contains { $0.name == name }
+            print("\(package): not installed" + (offered ? "" : ", and no repository offers it"))
             print("baseline: \(report.baseline.name ?? "-") (\(report.baseline.operatingSystem.rawValue))")
             return
         }
@@ -55,4 +41,9 @@ struct Explain: ParsableCommand {
             for step in d.trace { print("  \(step)") }
         }
     }
+
+    /// Debian architecture names, to tell `name.arch` from a dotted package name (`libgtk2.0-0`).
+    static let architectures: Set<String> = [
+        "amd64", "arm64", "armhf", "armel", "i386", "mips64el", "mipsel", "ppc64el", "s390x", "riscv64", "all",
+    ]
 }

@@ -22,10 +22,26 @@ struct NodeOptions: ParsableArguments {
 
     var rootPath: String { root ?? "/" }
 
-    /// Reads the root's inventory; errors say which file and exit 2.
-    func inventory() throws -> AptInventory {
+    /// Which OS the root runs; errors say which file and exit 2.
+    func operatingSystem() throws -> OperatingSystem {
         do {
-            return try AptInventoryReader.read(root: rootPath)
+            return try AptInventoryReader.detect(root: rootPath).0
+        } catch {
+            printError("patchctl: \(error)")
+            throw ExitStatus.usage
+        }
+    }
+
+    /// Runs a Scan with the chosen baseline; errors say what and exit 2.
+    func scan(explain: Bool = false, onlyNames: Set<String>? = nil) throws -> AptScan.Outcome {
+        let os = try operatingSystem()
+        let baseline = try loadBaseline(for: os)
+        do {
+            return try AptScan.run(
+                AptScan.Options(
+                    root: rootPath, baseline: baseline, operationTime: currentInstant(), explain: explain,
+                    onlyNames: onlyNames),
+                clock: currentInstant)
         } catch {
             printError("patchctl: \(error)")
             throw ExitStatus.usage

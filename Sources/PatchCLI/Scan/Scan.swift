@@ -23,17 +23,7 @@ struct Scan: ParsableCommand {
     var includeNotApplicable = false
 
     func run() throws {
-        let inventory = try node.inventory()
-        let baseline = try node.loadBaseline(for: inventory.operatingSystem)
-        let report: PatchReport
-        do {
-            report = try AptScan.run(
-                AptScan.Options(root: node.rootPath, baseline: baseline, operationTime: currentInstant()),
-                inventory: inventory, finished: currentInstant)
-        } catch {
-            printError("patchctl scan: \(error)")
-            throw ExitStatus.usage
-        }
+        let report = try node.scan().report
         switch format {
         case .json: print(JSONWriter.write(report.json(includeNotApplicable: includeNotApplicable)))
         case .table: print(report.table(), terminator: "")

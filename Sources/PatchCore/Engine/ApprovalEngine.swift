@@ -13,12 +13,16 @@ public struct EvaluationRequest: Sendable {
     public var pendingReboot: Set<PackageKey>
     /// Record an explain trace for every decision (costs time; off for plain scans).
     public var explain: Bool
+    /// Decide NotApplicable for approved packages that are not installed. A caller that streams a large
+    /// repository judges those with a `NotInstalledCollector` instead and passes only installed names' versions.
+    public var includeNotInstalled: Bool
 
     public init(
         baseline: PatchBaseline, product: String, installed: [InstalledPackage], available: [AvailablePackage],
         operationTime: UTCInstant, installOverrideList: [InstallOverride]? = nil, pendingReboot: Set<PackageKey> = [],
-        explain: Bool = false
+        explain: Bool = false, includeNotInstalled: Bool = true
     ) {
+        self.includeNotInstalled = includeNotInstalled
         self.baseline = baseline
         self.product = product
         self.installed = installed
@@ -60,6 +64,94 @@ public enum ApprovalEngine {
         }
         result.summary = PatchSummaryCounts(
             result.decisions, availableSecurityUpdatesNonCompliant: availableSecurityUpdatesNonCompliant)
+        return result
+    }
+}
+
+/// Judges the versions of packages that are not installed as they stream in (from a repository index of tens of
+/// thousands of entries), keeping only the newest approved version per `name.arch`: the NotApplicable decisions
+/// of `ApprovalEngine.evaluate`, without holding the repository in memory.
+///
+/// Feed it only names that are not installed, in index order; then `merge(into:)` the evaluation of the installed
+/// names made with `includeNotInstalled: false`.
+public final class NotInstalledCollector {
+    private let run: EngineRun
+    private var best: [PackageKey: (package: AvailablePackage, version: ParsedVersion, level: ComplianceLevel)] = [:]
+    private var order: [PackageKey] = []
+    /// Versions that could not be parsed, each naming the package.
+    public private(set) var notes: [String] = []
+
+    public init(baseline: PatchBaseline, product: String, operationTime: UTCInstant) {
+        run = EngineRun(
+            EvaluationRequest(
+                baseline: baseline, product: product, installed: [], available: [], operationTime: operationTime))
+    }
+
+    public func add(_ p: AvailablePackage) {
+        let version: ParsedVersion
+        do throws(VersionError) {
+            version = try ParsedVersion(p.version, scheme: run.scheme)
+        } catch {
+            notes.append("\(p.key) \(p.version) from \(p.repository): \(error.message); version ignored")
+            return
+        }
+        var trace: [TraceStep] = []
+        let verdict = run.judge(
+            p, version: version, approved: run.approvedList.narrowed(toName: p.name),
+            rejected: run.rejectedList.narrowed(toName: p.name), trace: &trace)
+        guard verdict.approved else { return }
+        let key = p.key
+        if let b = best[key] {
+            guard ParsedVersion.compare(version, b.version) > 0 else { return }
+        } else {
+            order.append(key)
+        }
+        best[key] = (p, version, verdict.level)
+    }
+
+    private var saved:
+        (
+            best: [PackageKey: (package: AvailablePackage, version: ParsedVersion, level: ComplianceLevel)],
+            order: [PackageKey], notes: [String]
+        )?
+
+    /// Remembers the current state, so what is added next can be taken back (a damaged index whose checksum only
+    /// fails at its end). Cheap: the copy is shared until the next change.
+    public func checkpoint() { saved = (best, order, notes) }
+
+    /// Takes back everything added since the last `checkpoint()`.
+    public func rollback() {
+        guard let saved else { return }
+        best = saved.best
+        order = saved.order
+        notes = saved.notes
+    }
+
+    /// The NotApplicable decisions so far.
+    public var decisions: [PatchDecision] {
+        order.map { key in
+            let b = best[key]!
+            let p = b.package
+            return PatchDecision(
+                key: key, installedVersion: nil, targetVersion: nil, state: .notApplicable, complianceLevel: b.level,
+                classification: p.classification, severity: p.severity, isSecurity: run.isSecurityClassified(p),
+                cveIds: p.cveIds, advisoryIds: p.advisoryIds, installedTime: nil, repository: p.repository,
+                trace: [], title: run.title(key, version: p.version, parsed: b.version))
+        }
+    }
+
+    /// `evaluation` with these decisions added, sorted like the engine sorts, and the summary recounted.
+    public func merge(into evaluation: Evaluation) -> Evaluation {
+        var result = evaluation
+        let installedNames = Set(evaluation.decisions.map(\.key.name))
+        result.decisions += decisions.filter { !installedNames.contains($0.key.name) }
+        let order = result.decisions.indices.sorted { result.decisions[$0].key < result.decisions[$1].key }
+        result.decisions = order.map { result.decisions[$0] }
+        result.notes += notes
+        result.summary = PatchSummaryCounts(
+            result.decisions,
+            availableSecurityUpdatesNonCompliant: run.baseline.availableSecurityUpdatesComplianceStatus == .nonCompliant
+        )
         return result
     }
 }
@@ -495,7 +587,7 @@ private struct EngineRun {
         }
 
         // Approved packages that are not installed: NotApplicable (Patch Manager updates, it does not add).
-        if request.installOverrideList == nil {
+        if request.installOverrideList == nil && request.includeNotInstalled {
             for (name, indices) in byName where !installedNames.contains(name) {
                 let firstArch = request.available[indices[0]].arch
                 if indices.allSatisfy({ request.available[$0].arch == firstArch }) {
