@@ -529,10 +529,17 @@ private enum Tools {
         guard let executable = find(tool) else {
             throw ToolError(description: "\(tool) is not installed (apt-get install -y gzip xz-utils lz4 zstd bzip2)")
         }
-        guard FileManager.default.createFile(atPath: stdout, contents: nil) || stdout == "/dev/null",
-            let out = FileHandle(forWritingAtPath: stdout)
-        else { throw ToolError(description: "cannot create \(stdout)") }
-        defer { try? out.close() }
+        // Never "create" /dev/null: Foundation would replace the device with a regular file.
+        let out: FileHandle
+        if stdout == "/dev/null" {
+            out = FileHandle.nullDevice
+        } else {
+            guard FileManager.default.createFile(atPath: stdout, contents: nil),
+                let handle = FileHandle(forWritingAtPath: stdout)
+            else { throw ToolError(description: "cannot create \(stdout)") }
+            out = handle
+        }
+        defer { if stdout != "/dev/null" { try? out.close() } }
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
