@@ -18,6 +18,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         // Child processes without a shell, with timeouts and output limits (apt-get, dpkg).
         .package(url: "https://github.com/swiftlang/swift-subprocess", from: "1.0.2"),
+        // YAML: InstallOverrideList files (and, later, the daemon's configuration).
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
     ],
     targets: [
         // Pure decisions: baselines, versions, name patterns, the approval engine. No IO, no clock.
@@ -34,7 +36,10 @@ let package = Package(
             swiftSettings: strict
         ),
         // The workflows: Scan and Install on a root, and their reports.
-        .target(name: "PatchAgent", dependencies: ["PatchCore", "PackageManagers"], swiftSettings: strict),
+        .target(
+            name: "PatchAgent",
+            dependencies: ["PatchCore", "PackageManagers", .product(name: "Yams", package: "Yams")],
+            swiftSettings: strict),
         // patchctl's subcommands, one file per subcommand, kept out of the thin executable.
         .target(
             name: "PatchCLI",
@@ -60,7 +65,7 @@ let package = Package(
             name: "PatchAgentTests", dependencies: ["PatchAgent", "PatchTestSupport"], swiftSettings: strict),
         .testTarget(
             name: "PatchCLITests",
-            dependencies: ["PatchCore"],
+            dependencies: ["PatchCore", "PatchTestSupport"],
             swiftSettings: strict
         ),
     ],

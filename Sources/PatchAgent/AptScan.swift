@@ -12,11 +12,15 @@ public enum AptScan {
         public var pendingReboot: Set<PackageKey>
         /// Only these package names (for explain): the rest of the repository is not judged.
         public var onlyNames: Set<String>?
+        /// Install only: exactly these are chosen and the baseline's stages are skipped.
+        public var installOverrideList: [InstallOverride]?
 
         public init(
             root: String, baseline: PatchBaseline? = nil, operationTime: UTCInstant, explain: Bool = false,
-            pendingReboot: Set<PackageKey> = [], onlyNames: Set<String>? = nil
+            pendingReboot: Set<PackageKey> = [], onlyNames: Set<String>? = nil,
+            installOverrideList: [InstallOverride]? = nil
         ) {
+            self.installOverrideList = installOverrideList
             self.root = root
             self.baseline = baseline
             self.operationTime = operationTime
@@ -73,9 +77,12 @@ public enum AptScan {
         var evaluation = ApprovalEngine.evaluate(
             EvaluationRequest(
                 baseline: baseline, product: inventory.product, installed: installed, available: available,
-                operationTime: options.operationTime, pendingReboot: options.pendingReboot,
+                operationTime: options.operationTime, installOverrideList: options.installOverrideList,
+                pendingReboot: options.pendingReboot,
                 explain: options.explain, includeNotInstalled: options.onlyNames != nil))
-        if options.onlyNames == nil { evaluation = collector.merge(into: evaluation) }
+        if options.onlyNames == nil && options.installOverrideList == nil {
+            evaluation = collector.merge(into: evaluation)
+        }
         let reboot = RebootRequired.read(root: options.root)
         let report = PatchReport(
             operation: .scan, operatingSystem: inventory.operatingSystem, product: inventory.product,

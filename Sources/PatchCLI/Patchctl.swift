@@ -2,12 +2,12 @@ public import ArgumentParser
 import PatchCore
 
 /// `patchctl`: the command line of patchd.
-public struct Patchctl: ParsableCommand {
+public struct Patchctl: AsyncParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "patchctl",
         abstract: "Inspect and drive patchd, the patch agent.",
         version: PatchdVersion.current,
-        subcommands: [Scan.self, Explain.self, BaselineCommand.self, VersionCompare.self]
+        subcommands: [Scan.self, Install.self, Explain.self, BaselineCommand.self, VersionCompare.self]
     )
 
     public init() {}
@@ -21,4 +21,20 @@ enum ExitStatus {
     static let usage = ExitCode(2)
     /// A scan or install finished, and the node is not compliant.
     static let nonCompliant = ExitCode(3)
+}
+
+extension Patchctl {
+    /// The entry point: parses, then runs the chosen subcommand on the async path when it has one.
+    public static func runAsMain() async {
+        do {
+            var command = try parseAsRoot()
+            if var asyncCommand = command as? any AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+        } catch {
+            exit(withError: error)
+        }
+    }
 }

@@ -1,3 +1,3 @@
 import PatchCLI
 
-Patchctl.main()
+await Patchctl.runAsMain()

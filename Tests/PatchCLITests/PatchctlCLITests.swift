@@ -1,5 +1,6 @@
 import Foundation
 import PatchCore
+import PatchTestSupport
 import Testing
 
 /// Runs the built `patchctl` as a real process.
@@ -15,45 +16,9 @@ enum Patchctl {
         }
     }
 
-    /// Where the binary was found, and every place that was looked at.
-    static let search: (path: String?, searched: [String]) = {
-        var candidates: [URL] = []
-        func addAncestors(of url: URL) {
-            var dir = url.deletingLastPathComponent()
-            for _ in 0..<4 {
-                candidates.append(dir.appendingPathComponent("patchctl"))
-                dir = dir.deletingLastPathComponent()
-            }
-        }
-        if let explicit = ProcessInfo.processInfo.environment["PATCHCTL"] {
-            candidates.append(URL(fileURLWithPath: explicit))
-        }
-        // The products directory holds the test bundle and the executables side by side.
-        let cwd = URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
-        if let first = CommandLine.arguments.first {
-            addAncestors(of: URL(fileURLWithPath: first, relativeTo: cwd).standardizedFileURL.resolvingSymlinksInPath())
-        }
-        if let executable = Bundle.main.executableURL { addAncestors(of: executable.resolvingSymlinksInPath()) }
-        addAncestors(of: Bundle.main.bundleURL.resolvingSymlinksInPath())
-        var seen: Set<String> = []
-        let searched = candidates.map(\.path).filter { seen.insert($0).inserted }
-        let found = searched.first { path in
-            var isDirectory: ObjCBool = false
-            return FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) && !isDirectory.boolValue
-                && FileManager.default.isExecutableFile(atPath: path)
-        }
-        return (found, searched)
-    }()
+    static var search: (path: String?, searched: [String]) { PatchctlBinary.search }
 
-    static func executable() throws -> String {
-        try #require(
-            search.path,
-            """
-            patchctl was not found next to the test bundle. Build it first (swift build --product patchctl, or \
-            swift test, which builds every product) or set PATCHCTL to its path. Looked at: \
-            \(search.searched.joined(separator: ", "))
-            """)
-    }
+    static func executable() throws -> String { try PatchctlBinary.path() }
 
     static func run(_ arguments: [String], stdin: [UInt8]? = nil) throws -> Output {
         let fm = FileManager.default

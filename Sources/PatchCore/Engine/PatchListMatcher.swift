@@ -141,3 +141,26 @@ struct PatchListMatcher: Sendable {
         return false
     }
 }
+
+/// ApprovedPatches or RejectedPatches of a baseline, compiled once, for code outside the engine (an install that
+/// checks what a transaction would pull in against the rejected list).
+public struct PatchList: Sendable {
+    private let matcher: PatchListMatcher
+    public let isEmpty: Bool
+
+    public init(_ baseline: PatchBaseline, _ kind: PatchListKind) {
+        let entries = kind == .approved ? baseline.approvedPatches : baseline.rejectedPatches
+        matcher = PatchListMatcher(entries, os: baseline.operatingSystem, kind: kind)
+        isEmpty = matcher.isEmpty
+    }
+
+    /// Whether an entry names this package version (by the OS's name forms).
+    public func contains(name: String, arch: String, version: String) -> Bool {
+        guard !isEmpty else { return false }
+        let evr = try? RPMVersion(parsing: version)
+        return matcher.firstMatch(
+            PatchCandidate(
+                name: name, arch: arch, version: version, evr: evr, advisoryIds: [], cveIds: [], bugzillaIds: []))
+            != nil
+    }
+}
