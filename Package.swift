@@ -20,6 +20,10 @@ let package = Package(
         .package(url: "https://github.com/swiftlang/swift-subprocess", from: "1.0.2"),
         // YAML: InstallOverrideList files (and, later, the daemon's configuration).
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        // The daemon: logging API, graceful lifecycle, SQLite state.
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
     ],
     targets: [
         // Pure decisions: baselines, versions, name patterns, the approval engine. No IO, no clock.
@@ -40,6 +44,23 @@ let package = Package(
             name: "PatchAgent",
             dependencies: ["PatchCore", "PackageManagers", .product(name: "Yams", package: "Yams")],
             swiftSettings: strict),
+        // sd_notify, socket activation and a journald log handler, over the native protocols (no libsystemd).
+        .target(
+            name: "Systemd", dependencies: [.product(name: "Logging", package: "swift-log")], swiftSettings: strict),
+        // The daemon's durable state in SQLite (WAL): operations, per-patch states, pending reboots, summaries.
+        .target(
+            name: "PatchStore",
+            dependencies: ["PatchCore", .product(name: "GRDB", package: "GRDB.swift")],
+            swiftSettings: strict),
+        // The daemon: operation runner, local socket API, services.
+        .target(
+            name: "PatchDaemon",
+            dependencies: [
+                "PatchCore", "PatchAgent", "PatchStore", "Systemd",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strict),
         // patchctl's subcommands, one file per subcommand, kept out of the thin executable.
         .target(
             name: "PatchCLI",
@@ -50,9 +71,11 @@ let package = Package(
             swiftSettings: strict
         ),
         .executableTarget(name: "patchctl", dependencies: ["PatchCLI"], swiftSettings: strict),
-        .executableTarget(name: "patchd", dependencies: ["PatchCore"], swiftSettings: strict),
+        .executableTarget(name: "patchd", dependencies: ["PatchDaemon"], swiftSettings: strict),
         // Shared by the test targets and the benchmarks: seeded generators, later the real-repository builders.
         .target(name: "PatchTestSupport", swiftSettings: strict),
+        // Writes to a PatchStore until killed: the kill -9 durability test drives it. Not shipped.
+        .executableTarget(name: "patchstore-stress", dependencies: ["PatchStore"], swiftSettings: strict),
         // Benchmarks documented in README; not part of the shipped package.
         .executableTarget(name: "patchbench", dependencies: ["PatchCore", "PatchTestSupport"], swiftSettings: strict),
         .testTarget(
@@ -63,6 +86,10 @@ let package = Package(
             exclude: ["Fixtures"], swiftSettings: strict),
         .testTarget(
             name: "PatchAgentTests", dependencies: ["PatchAgent", "PatchTestSupport"], swiftSettings: strict),
+        .testTarget(name: "SystemdTests", dependencies: ["Systemd", "PatchTestSupport"], swiftSettings: strict),
+        .testTarget(name: "PatchStoreTests", dependencies: ["PatchStore", "PatchTestSupport"], swiftSettings: strict),
+        .testTarget(
+            name: "PatchDaemonTests", dependencies: ["PatchDaemon", "PatchTestSupport"], swiftSettings: strict),
         .testTarget(
             name: "PatchCLITests",
             dependencies: ["PatchCore", "PatchTestSupport"],

@@ -1,5 +1,6 @@
 import Glibc
 import PatchCore
+import PatchDaemon
 
 // The daemon arrives with the daemon issue; until then it answers --version and says what it is.
 let arguments = CommandLine.arguments.dropFirst()
