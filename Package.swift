@@ -52,12 +52,15 @@ let package = Package(
             name: "PatchStore",
             dependencies: ["PatchCore", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: strict),
+        // accept4 and SO_PEERCRED, which Swift's Glibc module does not import: two small C wrappers.
+        .target(name: "CPatchdShims"),
         // The daemon: operation runner, local socket API, services.
         .target(
             name: "PatchDaemon",
             dependencies: [
-                "PatchCore", "PatchAgent", "PatchStore", "Systemd",
+                "PatchCore", "PatchAgent", "PatchStore", "Systemd", "CPatchdShims",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Yams", package: "Yams"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: strict),

@@ -14,6 +14,9 @@ public enum AptScan {
         public var onlyNames: Set<String>?
         /// Install only: exactly these are chosen and the baseline's stages are skipped.
         public var installOverrideList: [InstallOverride]?
+        /// Keep a decision for every NotApplicable package (else only their count: an EnableNonSecurity baseline
+        /// makes the whole archive NotApplicable).
+        public var includeNotApplicable = false
 
         public init(
             root: String, baseline: PatchBaseline? = nil, operationTime: UTCInstant, explain: Bool = false,
@@ -52,7 +55,8 @@ public enum AptScan {
                 let baseline = options.baseline ?? PredefinedBaselines.baseline(for: os)
                 chosen = baseline
                 let c = NotInstalledCollector(
-                    baseline: baseline, product: product, operationTime: options.operationTime)
+                    baseline: baseline, product: product, operationTime: options.operationTime,
+                    keepDecisions: options.includeNotApplicable)
                 collector = c
                 // Explaining a few names: keep every version in the inventory, so not-installed ones get a trace.
                 return options.onlyNames == nil ? c : nil

@@ -31,11 +31,12 @@ struct CommandRunnerTests {
         let clock = ContinuousClock()
         let start = clock.now
         let out = try await runner.run(
-            CommandSpec("/bin/sleep", ["30"], timeout: .milliseconds(300), killGrace: .seconds(1)))
+            CommandSpec("/bin/sleep", ["120"], timeout: .milliseconds(300), killGrace: .seconds(1)))
         #expect(out.timedOut)
         #expect(!out.succeeded)
         #expect(out.signal == 15)
-        #expect(clock.now - start < .seconds(5))
+        // Stopped long before it would have ended by itself (a loaded machine may take a while to notice).
+        #expect(clock.now - start < .seconds(90))
     }
 
     @Test("output beyond the limit is dropped, the child is not blocked")

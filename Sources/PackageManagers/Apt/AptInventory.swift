@@ -125,13 +125,16 @@ public enum AptInventoryReader {
                         continue
                     }
                     guard seenFiles.insert(file).inserted else { continue }
-                    // Entries reach the engine only once the whole index decompressed cleanly: a damaged file is
-                    // caught by its checksum at the end, and none of it is used.
+                    // Entries reach the engine only once the whole index decompressed cleanly and to the size the
+                    // Release file lists: a damaged file is caught by its compression's checks (where the format
+                    // has them) or by its size at the end, and none of it is used. A plain file has no checks.
                     var entries: [AvailablePackage] = []
                     var count = 0
+                    let indexPath = component.map { "\($0)/binary-\(arch)/Packages" } ?? "Packages"
+                    let expectedSize = AptRelease.indexSize(indexPath, in: releaseBytes)
                     sink?.checkpoint()
                     do {
-                        try readPackages(fs.path(file), origin: origin, security: security) { p in
+                        let size = try readPackages(fs.path(file), origin: origin, security: security) { p in
                             count += 1
                             if let sink, !installedNames.contains(p.name) {
                                 sink.add(p)
@@ -139,9 +142,15 @@ public enum AptInventoryReader {
                                 entries.append(p)
                             }
                         }
+                        if let expectedSize, size != expectedSize {
+                            throw IndexSizeMismatch(index: indexPath, size: size, expected: expectedSize)
+                        }
                     } catch {
                         sink?.rollback()
-                        warnings.append("\(fs.path(file)): \(error); its packages are left out")
+                        // A DecompressionError names the file itself.
+                        let problem = "\(error)"
+                        let named = problem.hasPrefix(fs.path(file) + ":") ? problem : "\(fs.path(file)): \(problem)"
+                        warnings.append(named + "; its packages are left out")
                         continue
                     }
                     indexes.append((fs.path(file), origin, count))
@@ -195,12 +204,23 @@ public enum AptInventoryReader {
         return (sources, problems)
     }
 
-    /// Streams one Packages index (any compression).
+    /// A list file that does not decompress to the size its Release file gives.
+    struct IndexSizeMismatch: Error, CustomStringConvertible {
+        var index: String
+        var size: Int
+        var expected: Int
+        var description: String {
+            "decompresses to \(size) bytes, but the Release file lists \(expected) for \(index) (cut short or "
+                + "changed since apt-get update)"
+        }
+    }
+
+    /// Streams one Packages index (any compression); returns its decompressed size.
     static func readPackages(
         _ path: String, origin: String, security: Bool, _ body: (AvailablePackage) -> Void
-    ) throws {
+    ) throws -> Int {
         let classification: String? = security ? "Security" : nil
-        try AptPackagesIndexParser.read(path: path) { e in
+        return try AptPackagesIndexParser.read(path: path) { e in
             body(
                 AvailablePackage(
                     name: e.name, arch: e.architecture, version: e.version, repository: origin, security: security,

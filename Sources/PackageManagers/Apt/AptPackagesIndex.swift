@@ -25,12 +25,19 @@ public struct AptPackagesIndexParser {
 
     public init() {}
 
-    /// Parses a whole index file (any compression) and hands out each entry.
-    public static func read(path: String, _ body: (AptIndexEntry) -> Void) throws {
+    /// Parses a whole index file (any compression) and hands out each entry. Returns the size of the decompressed
+    /// index, to check against the size its Release file lists.
+    @discardableResult
+    public static func read(path: String, _ body: (AptIndexEntry) -> Void) throws -> Int {
         var parser = AptPackagesIndexParser()
         var reader = try DecompressingReader(path: path)
-        try reader.forEachChunk { parser.feed($0, body) }
+        var size = 0
+        try reader.forEachChunk {
+            size += $0.count
+            parser.feed($0, body)
+        }
         parser.finish(body)
+        return size
     }
 
     public mutating func feed(_ chunk: UnsafeRawBufferPointer, _ body: (AptIndexEntry) -> Void) {

@@ -91,6 +91,28 @@ public struct AptRelease: Sendable, Hashable {
         return nil
     }
 
+    /// The size a Release (or InRelease) file's checksum lists give for the index at `path` (relative to the suite:
+    /// `main/binary-amd64/Packages`, or `Packages` in a flat repository), or nil when it is not listed. apt checked
+    /// the index against it when it downloaded it; a list file that no longer decompresses to this size was cut
+    /// short or changed since. Found by a byte search, without splitting the checksum lines.
+    public static func indexSize(_ path: String, in release: [UInt8]) -> Int? {
+        // A checksum line: ` <hash> <spaces> <size> <path>\n`.
+        let needle = Array((" " + path + "\n").utf8)
+        var from = 0
+        while let at = find(needle, in: release, from: from) {
+            from = at + 1
+            var start = at
+            while start > 0 && release[start - 1] >= UInt8(ascii: "0") && release[start - 1] <= UInt8(ascii: "9") {
+                start -= 1
+            }
+            guard start < at, start > 0, release[start - 1] == 0x20,
+                let size = Int(String(decoding: release[start..<at], as: UTF8.self))
+            else { continue }
+            return size
+        }
+        return nil
+    }
+
     /// A human label for the origin of versions from this suite: `Debian-Security bookworm-security`.
     public var originDescription: String {
         [label ?? origin, suite ?? codename].compactMap { $0 }.joined(separator: " ")

@@ -1,5 +1,10 @@
+import Dispatch
 import Subprocess
 import Synchronization
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 #if canImport(System)
     import System
@@ -39,6 +44,11 @@ public struct CommandSpec: Sendable, CustomStringConvertible {
     ]
 
     public var description: String { ([executable] + arguments).joined(separator: " ") }
+
+    static func nanoseconds(_ d: Duration) -> Int64 {
+        let c = d.components
+        return c.seconds * 1_000_000_000 + c.attoseconds / 1_000_000_000
+    }
 }
 
 /// How a child ended, and what it said.
@@ -137,6 +147,7 @@ public struct SystemCommandRunner: CommandRunning {
         options.processGroupID = 0
         let environment = Environment.custom(spec.environment.map { Array("\($0.key)=\($0.value)".utf8) + [0] })
         let fired = TimeoutFlag()
+        let finished = TimeoutFlag()
         let limit = spec.outputLimit
         do {
             let result = try await Subprocess.run(
@@ -154,18 +165,28 @@ public struct SystemCommandRunner: CommandRunning {
                             execution.standardError, stream: 2, limit: limit, onLine: onLine)
                         return .stderr(text, cut)
                     }
-                    group.addTask {
-                        try await Task.sleep(for: spec.timeout)
+                    // The timeout runs on a Dispatch timer, not on the cooperative pool: when the pool's threads are
+                    // all busy, a child must still be stopped on time.
+                    let pid = execution.processIdentifier.value
+                    let timer = DispatchSource.makeTimerSource(queue: .global())
+                    timer.schedule(deadline: .now() + .nanoseconds(Int(CommandSpec.nanoseconds(spec.timeout))))
+                    timer.setEventHandler {
                         fired.value.store(true, ordering: .sequentiallyConsistent)
-                        try? execution.send(signal: .terminate, toProcessGroup: true)
-                        try await Task.sleep(for: spec.killGrace)
-                        try? execution.send(signal: .kill, toProcessGroup: true)
-                        return .timedOut
+                        kill(-pid, SIGTERM)
+                        DispatchQueue.global().asyncAfter(
+                            deadline: .now() + .nanoseconds(Int(CommandSpec.nanoseconds(spec.killGrace)))
+                        ) {
+                            if !finished.value.load(ordering: .sequentiallyConsistent) { kill(-pid, SIGKILL) }
+                        }
+                    }
+                    timer.resume()
+                    defer {
+                        finished.value.store(true, ordering: .sequentiallyConsistent)
+                        timer.cancel()
                     }
                     var out = ""
                     var err = ""
                     var truncated = false
-                    var timedOut = false
                     var streamsDone = 0
                     while streamsDone < 2, let next = try await group.next() {
                         switch next {
@@ -177,12 +198,9 @@ public struct SystemCommandRunner: CommandRunning {
                             err = t
                             truncated = truncated || c
                             streamsDone += 1
-                        case .timedOut:
-                            timedOut = true
                         }
                     }
-                    group.cancelAll()
-                    timedOut = timedOut || fired.value.load(ordering: .sequentiallyConsistent)
+                    let timedOut = fired.value.load(ordering: .sequentiallyConsistent)
                     return CommandOutcome(
                         exitCode: nil, stdout: out, stderr: err, timedOut: timedOut, truncated: truncated)
                 }
@@ -208,6 +226,5 @@ public struct SystemCommandRunner: CommandRunning {
     private enum Drained: Sendable {
         case stdout(String, Bool)
         case stderr(String, Bool)
-        case timedOut
     }
 }

@@ -33,15 +33,17 @@ struct NodeOptions: ParsableArguments {
     }
 
     /// Runs a Scan with the chosen baseline; errors say what and exit 2.
-    func scan(explain: Bool = false, onlyNames: Set<String>? = nil) throws -> AptScan.Outcome {
+    func scan(explain: Bool = false, onlyNames: Set<String>? = nil, includeNotApplicable: Bool = false) throws
+        -> AptScan.Outcome
+    {
         let os = try operatingSystem()
         let baseline = try loadBaseline(for: os)
         do {
-            return try AptScan.run(
-                AptScan.Options(
-                    root: rootPath, baseline: baseline, operationTime: currentInstant(), explain: explain,
-                    onlyNames: onlyNames),
-                clock: currentInstant)
+            var options = AptScan.Options(
+                root: rootPath, baseline: baseline, operationTime: currentInstant(), explain: explain,
+                onlyNames: onlyNames)
+            options.includeNotApplicable = includeNotApplicable
+            return try AptScan.run(options, clock: currentInstant)
         } catch {
             printError("patchctl: \(error)")
             throw ExitStatus.usage

@@ -23,7 +23,7 @@ struct Scan: ParsableCommand {
     var includeNotApplicable = false
 
     func run() throws {
-        let report = try node.scan().report
+        let report = try node.scan(includeNotApplicable: includeNotApplicable).report
         switch format {
         case .json: print(JSONWriter.write(report.json(includeNotApplicable: includeNotApplicable)))
         case .table: print(report.table(), terminator: "")

@@ -78,16 +78,37 @@ public final class NotInstalledCollector {
     private let run: EngineRun
     private var best: [PackageKey: (package: AvailablePackage, version: ParsedVersion, level: ComplianceLevel)] = [:]
     private var order: [PackageKey] = []
+    /// Without decisions: only which `name.arch`s the baseline approves, for the NotApplicable count. An
+    /// EnableNonSecurity baseline approves every package of the archive; keeping each would cost tens of megabytes.
+    private let keepDecisions: Bool
+    private var approvedKeys: Set<PackageKey> = []
     /// Versions that could not be parsed, each naming the package.
     public private(set) var notes: [String] = []
 
-    public init(baseline: PatchBaseline, product: String, operationTime: UTCInstant) {
+    /// `keepDecisions`: false when only the NotApplicable count is wanted (the usual scan report).
+    public init(baseline: PatchBaseline, product: String, operationTime: UTCInstant, keepDecisions: Bool = true) {
         run = EngineRun(
             EvaluationRequest(
                 baseline: baseline, product: product, installed: [], available: [], operationTime: operationTime))
+        self.keepDecisions = keepDecisions
     }
 
+    /// How many `name.arch`s are NotApplicable so far.
+    public var count: Int { keepDecisions ? order.count : approvedKeys.count }
+
     public func add(_ p: AvailablePackage) {
+        if !keepDecisions {
+            let approvedList = run.approvedList.narrowed(toName: p.name)
+            let rejectedList = run.rejectedList.narrowed(toName: p.name)
+            // The version matters only to list entries that name versions (and to choose among versions, which
+            // a count does not need).
+            let version =
+                approvedList.isEmpty && rejectedList.isEmpty ? nil : try? ParsedVersion(p.version, scheme: run.scheme)
+            var trace: [TraceStep] = []
+            let verdict = run.judge(p, version: version, approved: approvedList, rejected: rejectedList, trace: &trace)
+            if verdict.approved { approvedKeys.insert(p.key) }
+            return
+        }
         let version: ParsedVersion
         do throws(VersionError) {
             version = try ParsedVersion(p.version, scheme: run.scheme)
@@ -112,12 +133,12 @@ public final class NotInstalledCollector {
     private var saved:
         (
             best: [PackageKey: (package: AvailablePackage, version: ParsedVersion, level: ComplianceLevel)],
-            order: [PackageKey], notes: [String]
+            order: [PackageKey], notes: [String], approvedKeys: Set<PackageKey>
         )?
 
     /// Remembers the current state, so what is added next can be taken back (a damaged index whose checksum only
     /// fails at its end). Cheap: the copy is shared until the next change.
-    public func checkpoint() { saved = (best, order, notes) }
+    public func checkpoint() { saved = (best, order, notes, approvedKeys) }
 
     /// Takes back everything added since the last `checkpoint()`.
     public func rollback() {
@@ -125,6 +146,7 @@ public final class NotInstalledCollector {
         best = saved.best
         order = saved.order
         notes = saved.notes
+        approvedKeys = saved.approvedKeys
     }
 
     /// The NotApplicable decisions so far.
@@ -144,6 +166,11 @@ public final class NotInstalledCollector {
     public func merge(into evaluation: Evaluation) -> Evaluation {
         var result = evaluation
         let installedNames = Set(evaluation.decisions.map(\.key.name))
+        if !keepDecisions {
+            result.notes += notes
+            result.summary.notApplicable += approvedKeys.filter { !installedNames.contains($0.name) }.count
+            return result
+        }
         result.decisions += decisions.filter { !installedNames.contains($0.key.name) }
         let order = result.decisions.indices.sorted { result.decisions[$0].key < result.decisions[$1].key }
         result.decisions = order.map { result.decisions[$0] }
