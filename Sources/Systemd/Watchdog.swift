@@ -1,3 +1,6 @@
+import Dispatch
+import Synchronization
+
 #if canImport(Glibc)
     import Glibc
 #endif
@@ -33,18 +36,38 @@ public struct Watchdog: Sendable, Equatable {
 
     /// Pings through `notifier` now and then every ``pingInterval`` until the task is cancelled. A failed ping is
     /// handed to `onError` and the loop goes on: the manager, not this process, decides what a missed ping means.
-    public func run(notifier: SystemdNotifier, onError: @Sendable (SystemdError) -> Void = { _ in }) async {
-        while !Task.isCancelled {
-            do {
+    ///
+    /// The pings come from a Dispatch timer, not from a task that sleeps: when every thread of Swift's cooperative
+    /// pool is busy (a long scan, say), the watchdog must still be fed on time.
+    public func run(notifier: SystemdNotifier, onError: @escaping @Sendable (SystemdError) -> Void = { _ in }) async {
+        let timer = DispatchSource.makeTimerSource(queue: DispatchQueue(label: "patchd.watchdog"))
+        let c = pingInterval.components
+        let interval = DispatchTimeInterval.nanoseconds(Int(c.seconds * 1_000_000_000 + c.attoseconds / 1_000_000_000))
+        timer.schedule(deadline: .now(), repeating: interval)
+        timer.setEventHandler {
+            do throws(SystemdError) {
                 try notifier.watchdog()
             } catch {
                 onError(error)
             }
-            do {
-                try await Task.sleep(for: pingInterval)
-            } catch {
-                return
+        }
+        let finished = Mutex<CheckedContinuation<Void, Never>?>(nil)
+        let cancelled = Mutex(false)
+        await withTaskCancellationHandler {
+            timer.resume()
+            await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+                let alreadyCancelled = cancelled.withLock { flag in
+                    if !flag { finished.withLock { $0 = continuation } }
+                    return flag
+                }
+                if alreadyCancelled { continuation.resume() }
+            }
+        } onCancel: {
+            cancelled.withLock { $0 = true }
+            finished.withLock {
+                $0?.resume(); $0 = nil
             }
         }
+        timer.cancel()
     }
 }

@@ -207,7 +207,10 @@ public struct SystemCommandRunner: CommandRunning {
             }
             var outcome = result.closureResult
             switch result.terminationStatus {
-            case .exited(let code): outcome.exitCode = code
+            case .exited(let code):
+                outcome.exitCode = code
+                // It ended by itself; the timer may still have fired if this process was too busy to notice soon.
+                outcome.timedOut = false
             case .signaled(let signal): outcome.signal = signal
             }
             return outcome

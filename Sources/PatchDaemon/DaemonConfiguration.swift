@@ -1,0 +1,102 @@
+import Foundation
+import Yams
+
+/// `/etc/patchd/patchd.yaml`: every key optional, defaults in code, errors with file:line.
+public struct DaemonConfiguration: Sendable, Equatable {
+    public var socketPath = "/run/patchd/patchd.sock"
+    /// The group that may read status over the socket (the socket is 0660 root:group).
+    public var socketGroup = "patchd"
+    public var stateDirectory = "/var/lib/patchd"
+    /// The root the daemon manages (`/`; another one for tests and images).
+    public var root = "/"
+    /// argv of the reboot command.
+    public var rebootCommand = ["/usr/bin/systemctl", "reboot"]
+    /// How many times a RebootIfNeeded operation may ask for a reboot that never happens before it fails.
+    public var maximumRebootAttempts = 3
+    public var scanTimeoutSeconds = 900
+    public var installTimeoutSeconds = 7200
+    public var lockWaitSeconds = 120
+    /// Where the current boot's id is read (a file holding a UUID).
+    public var bootIdPath = "/proc/sys/kernel/random/boot_id"
+    /// Run `apt-get update` before an Install.
+    public var updateBeforeInstall = true
+
+    public init() {}
+
+    public struct Failure: Error, Sendable, CustomStringConvertible {
+        public var description: String
+    }
+
+    /// Reads a YAML file; a missing file gives the defaults.
+    public static func load(path: String) throws(Failure) -> DaemonConfiguration {
+        guard FileManager.default.fileExists(atPath: path) else { return DaemonConfiguration() }
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw Failure(description: "\(path): cannot be read")
+        }
+        return try parse(String(decoding: data, as: UTF8.self), file: path)
+    }
+
+    public static func parse(_ text: String, file: String) throws(Failure) -> DaemonConfiguration {
+        var config = DaemonConfiguration()
+        let node: Node?
+        do {
+            node = try Yams.compose(yaml: text)
+        } catch let error as YamlError {
+            throw Failure(description: "\(file): \(error)")
+        } catch {
+            throw Failure(description: "\(file): \(error)")
+        }
+        guard let node else { return config }
+        guard let mapping = node.mapping else {
+            throw Failure(description: "\(file):\(node.mark?.line ?? 1): expected key: value pairs")
+        }
+        for (keyNode, value) in mapping {
+            let key = keyNode.string ?? ""
+            let line = keyNode.mark?.line ?? 0
+            func where_() -> String { "\(file):\(line): \(key)" }
+            func string() throws(Failure) -> String {
+                guard let s = value.scalar?.string, !s.isEmpty else {
+                    throw Failure(description: "\(where_()): expected a text value")
+                }
+                return s
+            }
+            func int(_ range: ClosedRange<Int>) throws(Failure) -> Int {
+                guard let s = value.scalar?.string, let n = Int(s) else {
+                    throw Failure(description: "\(where_()): expected a whole number")
+                }
+                guard range.contains(n) else {
+                    throw Failure(description: "\(where_()): \(n) is outside \(range.lowerBound)...\(range.upperBound)")
+                }
+                return n
+            }
+            switch key {
+            case "socket": config.socketPath = try string()
+            case "socket_group": config.socketGroup = try string()
+            case "state_directory": config.stateDirectory = try string()
+            case "root": config.root = try string()
+            case "reboot_command":
+                if let list = value.sequence {
+                    config.rebootCommand = list.compactMap { $0.scalar?.string }
+                } else {
+                    config.rebootCommand = try string().split(separator: " ").map(String.init)
+                }
+                guard config.rebootCommand.first?.hasPrefix("/") == true else {
+                    throw Failure(description: "\(where_()): the command must start with an absolute path")
+                }
+            case "maximum_reboot_attempts": config.maximumRebootAttempts = try int(1...10)
+            case "scan_timeout_seconds": config.scanTimeoutSeconds = try int(10...86_400)
+            case "install_timeout_seconds": config.installTimeoutSeconds = try int(60...86_400)
+            case "lock_wait_seconds": config.lockWaitSeconds = try int(0...3600)
+            case "boot_id_path": config.bootIdPath = try string()
+            case "update_before_install":
+                guard let b = value.scalar.flatMap({ Bool.construct(from: $0) }) else {
+                    throw Failure(description: "\(where_()): expected true or false")
+                }
+                config.updateBeforeInstall = b
+            default:
+                throw Failure(description: "\(file):\(line): unknown key '\(key)'")
+            }
+        }
+        return config
+    }
+}
