@@ -39,10 +39,14 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // libcurl's variadic calls as typed C functions; only Transport imports it.
+        .target(name: "CCurl", linkerSettings: [.linkedLibrary("curl")]),
+        // HTTPS with libcurl: certificate verification always on, timeouts, size limits, retries.
+        .target(name: "Transport", dependencies: ["CCurl"], swiftSettings: strict),
         // The workflows: Scan and Install on a root, and their reports.
         .target(
             name: "PatchAgent",
-            dependencies: ["PatchCore", "PackageManagers", .product(name: "Yams", package: "Yams")],
+            dependencies: ["PatchCore", "PackageManagers", "Transport", .product(name: "Yams", package: "Yams")],
             swiftSettings: strict),
         // sd_notify, socket activation and a journald log handler, over the native protocols (no libsystemd).
         .target(
@@ -89,6 +93,7 @@ let package = Package(
             exclude: ["Fixtures"], swiftSettings: strict),
         .testTarget(
             name: "PatchAgentTests", dependencies: ["PatchAgent", "PatchTestSupport"], swiftSettings: strict),
+        .testTarget(name: "TransportTests", dependencies: ["Transport", "PatchTestSupport"], swiftSettings: strict),
         .testTarget(name: "SystemdTests", dependencies: ["Systemd", "PatchTestSupport"], swiftSettings: strict),
         .testTarget(name: "PatchStoreTests", dependencies: ["PatchStore", "PatchTestSupport"], swiftSettings: strict),
         .testTarget(

@@ -20,6 +20,8 @@ public struct DaemonConfiguration: Sendable, Equatable {
     public var bootIdPath = "/proc/sys/kernel/random/boot_id"
     /// Run `apt-get update` before an Install.
     public var updateBeforeInstall = true
+    /// A PEM file of CA certificates trusted for https:// override lists (default: the system's).
+    public var caFile: String?
 
     public init() {}
 
@@ -88,6 +90,7 @@ public struct DaemonConfiguration: Sendable, Equatable {
             case "install_timeout_seconds": config.installTimeoutSeconds = try int(60...86_400)
             case "lock_wait_seconds": config.lockWaitSeconds = try int(0...3600)
             case "boot_id_path": config.bootIdPath = try string()
+            case "ca_file": config.caFile = try string()
             case "update_before_install":
                 guard let b = value.scalar.flatMap({ Bool.construct(from: $0) }) else {
                     throw Failure(description: "\(where_()): expected true or false")

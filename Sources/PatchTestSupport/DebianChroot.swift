@@ -216,7 +216,8 @@ public enum DebianImageCache {
     public static func tarball(suite: String) -> String { "\(directory)/\(suite)-minbase.tar.zst" }
 
     /// The packages debootstrap adds to minbase.
-    public static let includedPackages = ["python3-apt"]
+    /// python3-apt for the python3-apt-first step; libcurl4, which patchctl links (its .deb depends on it).
+    public static let includedPackages = ["python3-apt", "libcurl4"]
 
     /// Makes sure the image for `suite` is cached; returns its path and, when this call built it, how long that took.
     public static func ensure(suite: String) throws -> (path: String, built: Duration?) {

@@ -199,6 +199,28 @@ struct AptInstallTests {
         #expect(try node.installedVersion("pt-c") == "1.5")  // not a security update, but named
     }
 
+    @Test("an override list fetched over HTTPS (a private CA), and an untrusted server refused")
+    func overrideListOverHTTPS() throws {
+        let server = try TLSTestServer()
+        var node = try Self.makeNode(
+            security: [Self.deb("pt-a", "1.1")],
+            normal: [Self.deb("pt-a", "1.0"), Self.deb("pt-b", "1.0"), Self.deb("pt-b", "1.5")],
+            initial: ["pt-a=1.0", "pt-b=1.0"])
+        defer { node.destroy() }
+        try node.chroot.bind(server.directory, at: "/srv/tls")
+        try server.serve("override.yaml", "patches:\n  - id: 'pt-b.amd64'\n")
+        let url = server.baseURL + "/override.yaml"
+        // Without the CA: refused before anything is installed.
+        let refused = try node.patchctl(["install", "--local", "--install-override-list", url])
+        #expect(refused.status == 2)
+        #expect(refused.stderr.contains("TLS"), "\(refused.stderr)")
+        #expect(try node.installedVersion("pt-b") == "1.0")
+        let (_, _, stderr) = try node.report(
+            ["install", "--local", "--install-override-list", url, "--ca-file", "/srv/tls/ca.pem"])
+        #expect(try node.installedVersion("pt-b") == "1.5", "\(stderr)")
+        #expect(try node.installedVersion("pt-a") == "1.0")
+    }
+
     @Test("an interrupted dpkg is repaired first; a held lock gives a clear error after the wait")
     func interruptedDpkgAndLock() throws {
         let node = try Self.makeNode(

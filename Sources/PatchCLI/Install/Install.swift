@@ -39,6 +39,9 @@ struct Install: AsyncParsableCommand {
     @Flag(help: "Do not run apt-get update first.")
     var noUpdate = false
 
+    @Option(help: "A PEM file of CA certificates to trust for https:// override lists (default: the system's).")
+    var caFile: String?
+
     @Option(help: "Seconds to wait for the dpkg lock.")
     var lockWait: Int = 120
 
@@ -56,12 +59,14 @@ struct Install: AsyncParsableCommand {
         let baseline = try node.loadBaseline(for: os)
         var overrides: [InstallOverride]?
         if let source = installOverrideList {
-            if source.hasPrefix("https://") || source.hasPrefix("s3://") || source.hasPrefix("http://") {
-                printError("\(source): downloading override lists needs the upstream transport; give a local file")
+            let bytes: [UInt8]
+            do {
+                bytes = try await DocumentSource.load(source, caFile: caFile)
+            } catch {
+                printError("\(error)")
                 throw ExitStatus.usage
             }
             do {
-                let bytes = try readInput(source)
                 overrides = try InstallOverrideListReader.parse(String(decoding: bytes, as: UTF8.self), source: source)
             } catch {
                 printError("\(error)")

@@ -9,9 +9,9 @@ public struct OperationRequest: Sendable, Equatable {
     public var operation: PatchReport.Operation
     public var rebootOption: PatchReport.RebootOption
     public var snapshotId: String?
-    /// A local file (URLs need the upstream transport).
+    /// A local file or an https URL (YAML).
     public var installOverrideList: String?
-    /// A local file holding a BaselineOverride JSON array.
+    /// A local file or an https URL holding a BaselineOverride JSON array.
     public var baselineOverride: String?
 
     public init(
@@ -203,12 +203,15 @@ public actor OperationRunner {
         task = nil
     }
 
-    private func loadBaseline(_ request: OperationRequest, os: OperatingSystem) throws -> PatchBaseline? {
+    private func loadBaseline(_ request: OperationRequest, os: OperatingSystem) async throws -> PatchBaseline? {
         guard let file = request.baselineOverride else { return nil }
-        guard let data = FileManager.default.contents(atPath: file) else {
-            throw RequestProblem("baselineOverride: \(file) cannot be read")
+        let data: [UInt8]
+        do {
+            data = try await DocumentSource.load(file, caFile: configuration.caFile)
+        } catch {
+            throw RequestProblem("baselineOverride: \(error)")
         }
-        let result = BaselineReader.read([UInt8](data))
+        let result = BaselineReader.read(data)
         guard result.isValid, let document = result.document else {
             throw RequestProblem(
                 "baselineOverride: " + result.errors.map { "\(file): \($0)" }.joined(separator: "; "))
@@ -222,7 +225,7 @@ public actor OperationRunner {
     private func perform(_ request: OperationRequest, operationTime: UTCInstant) async throws -> PatchReport {
         let root = configuration.root
         let (os, _) = try AptInventoryReader.detect(root: root)
-        let baseline = try loadBaseline(request, os: os)
+        let baseline = try await loadBaseline(request, os: os)
         let pending = (try? store.pendingReboot().keys) ?? []
         switch request.operation {
         case .scan:
@@ -236,8 +239,11 @@ public actor OperationRunner {
             setPhase("installing")
             var overrides: [InstallOverride]?
             if let file = request.installOverrideList {
-                guard let data = FileManager.default.contents(atPath: file) else {
-                    throw RequestProblem("installOverrideList: \(file) cannot be read")
+                let data: [UInt8]
+                do {
+                    data = try await DocumentSource.load(file, caFile: configuration.caFile)
+                } catch {
+                    throw RequestProblem("installOverrideList: \(error)")
                 }
                 overrides = try InstallOverrideListReader.parse(String(decoding: data, as: UTF8.self), source: file)
             }
