@@ -39,8 +39,8 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
-        // libcurl's variadic calls as typed C functions; only Transport imports it.
-        .target(name: "CCurl", linkerSettings: [.linkedLibrary("curl")]),
+        // libcurl's variadic calls as typed C functions, the library opened on first use; only Transport imports it.
+        .target(name: "CCurl"),
         // HTTPS with libcurl: certificate verification always on, timeouts, size limits, retries.
         .target(name: "Transport", dependencies: ["CCurl"], swiftSettings: strict),
         // The workflows: Scan and Install on a root, and their reports.

@@ -56,11 +56,18 @@ public struct HTTPSClient: Sendable {
 
     public init(options: Options = Options()) {
         self.options = options
-        HTTPSClient.globalInit
     }
 
-    /// curl_global_init, once per process, before any handle.
-    private static let globalInit: Void = { curl_global_init(Int(CURL_GLOBAL_DEFAULT)) }()
+    /// Opens libcurl (once per process; it also runs curl_global_init).
+    static func loadLibrary(_ url: String) throws(TransportError) {
+        var message = [CChar](repeating: 0, count: 256)
+        guard patchd_curl_load(&message, UInt(message.count)) == 0 else {
+            throw TransportError(
+                code: .setup, url: url,
+                message: String(decoding: message.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self),
+                status: nil)
+        }
+    }
 
     public func get(_ url: String) async throws(TransportError) -> HTTPSResponse {
         let lower = url.lowercased()
@@ -119,10 +126,11 @@ public struct HTTPSClient: Sendable {
     /// One blocking transfer. (The daemon calls it off the cooperative pool's hot paths; a transfer is bounded by
     /// the total timeout.)
     private func perform(_ url: String) throws(TransportError) -> HTTPSResponse {
-        guard let handle = curl_easy_init() else {
+        try HTTPSClient.loadLibrary(url)
+        guard let handle = patchd_curl_easy_init() else {
             throw TransportError(code: .setup, url: url, message: "curl_easy_init failed", status: nil)
         }
-        defer { curl_easy_cleanup(handle) }
+        defer { patchd_curl_easy_cleanup(handle) }
         let sink = Sink(limit: options.maximumBytes)
         let context = Unmanaged.passUnretained(sink).toOpaque()
         var errorBuffer = [CChar](repeating: 0, count: Int(CURL_ERROR_SIZE) + 1)
@@ -179,12 +187,12 @@ public struct HTTPSClient: Sendable {
         }
         guard code == CURLE_OK else {
             throw TransportError(
-                code: .setup, url: url, message: "libcurl setup: \(String(cString: curl_easy_strerror(code)))",
+                code: .setup, url: url, message: "libcurl setup: \(String(cString: patchd_curl_easy_strerror(code)))",
                 status: nil)
         }
-        let result = curl_easy_perform(handle)
+        let result = patchd_curl_easy_perform(handle)
         let detail = errorBuffer.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
-        let message = detail.isEmpty ? String(cString: curl_easy_strerror(result)) : detail
+        let message = detail.isEmpty ? String(cString: patchd_curl_easy_strerror(result)) : detail
         switch result {
         case CURLE_OK:
             var status = 0
