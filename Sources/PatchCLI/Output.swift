@@ -1,4 +1,5 @@
 import Foundation
+import PatchCore
 
 /// Writes to standard error, for messages that are not the command's output.
 func printError(_ message: String) {
@@ -28,4 +29,20 @@ func readInput(_ path: String, limit: Int = 16 << 20) throws -> [UInt8] {
 struct InputError: Error, CustomStringConvertible {
     let description: String
     init(_ description: String) { self.description = description }
+}
+
+/// Reads a baseline file in any form; its problems go to stderr as `FILE: PATH: message`. Exits 2 when the file
+/// cannot be read, 1 when it is not a valid baseline.
+func readBaselineDocument(_ file: String) throws -> BaselineDocument {
+    let bytes: [UInt8]
+    do {
+        bytes = try readInput(file)
+    } catch {
+        printError("\(file): \(error)")
+        throw ExitStatus.usage
+    }
+    let result = BaselineReader.read(bytes)
+    for problem in result.problems { printError("\(file): \(problem)") }
+    guard result.isValid, let document = result.document else { throw ExitStatus.invalid }
+    return document
 }

@@ -62,15 +62,7 @@ public enum AptInventoryReader {
         -> AptInventory
     {
         let fs = RootFS(root: root)
-        guard let osText = fs.text("etc/os-release") ?? fs.text("usr/lib/os-release") else {
-            throw InventoryError(path: fs.path("etc/os-release"), message: "missing: cannot tell which OS this is")
-        }
-        let osRelease = OSRelease(parsing: osText)
-        guard let os = osRelease.aptOperatingSystem(hasRaspberryPiMarker: fs.exists("etc/rpi-issue")) else {
-            throw InventoryError(
-                path: fs.path("etc/os-release"),
-                message: "ID=\(osRelease.id) is not Debian, Ubuntu or Raspberry Pi OS")
-        }
+        let (os, osRelease) = try detect(root: root)
         guard let statusBytes = fs.bytes("var/lib/dpkg/status") else {
             throw InventoryError(path: fs.path("var/lib/dpkg/status"), message: "missing or unreadable")
         }

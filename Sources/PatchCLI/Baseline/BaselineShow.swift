@@ -23,16 +23,7 @@ struct BaselineShow: ParsableCommand {
     var showSecrets = false
 
     func run() throws {
-        let bytes: [UInt8]
-        do {
-            bytes = try readInput(file)
-        } catch {
-            printError("\(file): \(error)")
-            throw ExitStatus.usage
-        }
-        let result = BaselineReader.read(bytes)
-        for problem in result.problems { printError("\(file): \(problem)") }
-        guard result.isValid, let document = result.document else { throw ExitStatus.invalid }
+        let document = try readBaselineDocument(file)
         var baseline: PatchBaseline
         if document.form == .overrideList {
             guard let os else {

@@ -53,16 +53,7 @@ struct NodeOptions: ParsableArguments {
     /// The baseline from --baseline for this OS, or nil for the OS default.
     func loadBaseline(for os: OperatingSystem) throws -> PatchBaseline? {
         guard let file = baseline else { return nil }
-        let bytes: [UInt8]
-        do {
-            bytes = try readInput(file)
-        } catch {
-            printError("\(file): \(error)")
-            throw ExitStatus.usage
-        }
-        let result = BaselineReader.read(bytes)
-        for problem in result.problems { printError("\(file): \(problem)") }
-        guard result.isValid, let document = result.document else { throw ExitStatus.invalid }
+        let document = try readBaselineDocument(file)
         guard let chosen = document.baseline(for: os) else {
             printError("\(file): no baseline for \(os.rawValue) in this BaselineOverride array")
             throw ExitStatus.invalid
