@@ -72,7 +72,7 @@ let package = Package(
         .target(
             name: "PatchCLI",
             dependencies: [
-                "PatchCore", "PatchAgent",
+                "PatchCore", "PatchAgent", "Transport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict

@@ -7,7 +7,10 @@ public struct Patchctl: AsyncParsableCommand {
         commandName: "patchctl",
         abstract: "Inspect and drive patchd, the patch agent.",
         version: PatchdVersion.current,
-        subcommands: [Scan.self, Install.self, Explain.self, BaselineCommand.self, VersionCompare.self]
+        subcommands: [
+            Status.self, Scan.self, Install.self, Patches.self, History.self, Explain.self, BaselineCommand.self,
+            VersionCompare.self,
+        ]
     )
 
     public init() {}

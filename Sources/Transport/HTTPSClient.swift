@@ -116,7 +116,20 @@ public struct HTTPSClient: Sendable {
         var headers: [(name: String, value: String)] = []
         let limit: Int
         var exceeded = false
-        init(limit: Int) { self.limit = limit }
+        /// Streaming: each piece of the body as it arrives (then `body` is not kept).
+        let onData: ((UnsafeBufferPointer<UInt8>) -> Void)?
+        init(limit: Int, onData: ((UnsafeBufferPointer<UInt8>) -> Void)? = nil) {
+            self.limit = limit
+            self.onData = onData
+        }
+    }
+
+    /// A request to a local daemon over a Unix socket (plain HTTP on the socket; there is no network).
+    struct LocalRequest {
+        var socketPath: String
+        var method: String
+        var body: [UInt8]?
+        var onData: ((UnsafeBufferPointer<UInt8>) -> Void)?
     }
 
     private func milliseconds(_ d: Duration) -> Int {
@@ -125,18 +138,22 @@ public struct HTTPSClient: Sendable {
 
     /// One blocking transfer. (The daemon calls it off the cooperative pool's hot paths; a transfer is bounded by
     /// the total timeout.)
-    private func perform(_ url: String) throws(TransportError) -> HTTPSResponse {
+    func perform(_ url: String, local: LocalRequest? = nil) throws(TransportError) -> HTTPSResponse {
         try HTTPSClient.loadLibrary(url)
         guard let handle = patchd_curl_easy_init() else {
             throw TransportError(code: .setup, url: url, message: "curl_easy_init failed", status: nil)
         }
         defer { patchd_curl_easy_cleanup(handle) }
-        let sink = Sink(limit: options.maximumBytes)
+        let sink = Sink(limit: options.maximumBytes, onData: local?.onData)
         let context = Unmanaged.passUnretained(sink).toOpaque()
         var errorBuffer = [CChar](repeating: 0, count: Int(CURL_ERROR_SIZE) + 1)
         var code = CURLE_OK
         func set(_ result: CURLcode) { if code == CURLE_OK { code = result } }
-        let protocols = options.allowPlainHTTP ? "https,http" : "https"
+        let protocols = options.allowPlainHTTP || local != nil ? "https,http" : "https"
+        if let local {
+            local.socketPath.withCString { set(patchd_curl_set_string(handle, CURLOPT_UNIX_SOCKET_PATH, $0)) }
+            local.method.withCString { set(patchd_curl_set_string(handle, CURLOPT_CUSTOMREQUEST, $0)) }
+        }
         url.withCString { set(patchd_curl_set_string(handle, CURLOPT_URL, $0)) }
         protocols.withCString {
             set(patchd_curl_set_string(handle, CURLOPT_PROTOCOLS_STR, $0))
@@ -159,6 +176,12 @@ public struct HTTPSClient: Sendable {
             patchd_curl_set_write(handle, CURLOPT_WRITEFUNCTION) { data, size, count, context in
                 let sink = Unmanaged<Sink>.fromOpaque(context!).takeUnretainedValue()
                 let n = size * count
+                if let onData = sink.onData {
+                    data!.withMemoryRebound(to: UInt8.self, capacity: n) {
+                        onData(UnsafeBufferPointer(start: $0, count: n))
+                    }
+                    return n
+                }
                 if sink.body.count + n > sink.limit {
                     sink.exceeded = true
                     return 0  // makes libcurl stop with CURLE_WRITE_ERROR
@@ -182,6 +205,13 @@ public struct HTTPSClient: Sendable {
                 }
                 return n
             })
+        // The request body, when there is one: libcurl copies it (COPYPOSTFIELDS), so no pointer outlives this call.
+        if var requestBody = local?.body {
+            set(patchd_curl_set_off(handle, CURLOPT_POSTFIELDSIZE_LARGE, curl_off_t(requestBody.count)))
+            requestBody.withUnsafeMutableBytes {
+                set(patchd_curl_set_pointer(handle, CURLOPT_COPYPOSTFIELDS, $0.baseAddress))
+            }
+        }
         errorBuffer.withUnsafeMutableBufferPointer {
             set(patchd_curl_set_pointer(handle, CURLOPT_ERRORBUFFER, $0.baseAddress))
         }

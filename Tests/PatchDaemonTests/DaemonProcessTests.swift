@@ -377,4 +377,38 @@ struct DaemonProcessTests {
         #expect(done["status"]?.stringValue == "Success", "\(daemon.logText)")
         #expect((try? String(contentsOfFile: marker, encoding: .utf8)) == "reboot\n")
     }
+
+    @Test(
+        "patchctl over the socket: status, scan following progress, history, patches, explain; a clear word without patchd"
+    )
+    func patchctlOverTheSocket() throws {
+        let daemon = try DaemonProcess()
+        try daemon.waitUntilServing()
+        let patchctl = try PatchctlBinary.path()
+        func run(_ args: [String]) throws -> TestProcess.Output {
+            try TestProcess.run([patchctl] + args + ["--socket", daemon.socket], timeout: .seconds(120))
+        }
+        let status = try run(["status"])
+        #expect(status.status == 0)
+        #expect(status.stdout.contains("Idle"), "\(status.stdout)\(status.stderr)")
+        let scan = try run(["scan", "--format", "json"])
+        #expect(scan.status == 0 || scan.status == 3, "\(scan.stderr)")
+        let op = try JSONParser.parse(scan.stdout)
+        #expect(op["status"]?.stringValue == "Success")
+        #expect(op["report"]?["summary"]?["operation"]?.stringValue == "Scan")
+        let table = try run(["scan"])
+        #expect(table.stdout.contains("Scan of Debian"), "\(table.stdout)")
+        #expect(table.stderr.contains("started"))
+        let history = try run(["history"])
+        #expect(history.stdout.split(separator: "\n").count >= 2)
+        let patches = try run(["patches", "--state", "InstalledOther", "--format", "json"])
+        #expect(patches.status == 0)
+        #expect(try JSONParser.parse(patches.stdout)["patches"] != nil)
+        let explain = try run(["explain", "dpkg"])
+        #expect(explain.stdout.contains("dpkg."), "\(explain.stdout)\(explain.stderr)")
+        daemon.stop()
+        let down = try run(["status"])
+        #expect(down.status == 2)
+        #expect(down.stderr.contains("patchd is not running"), "\(down.stderr)")
+    }
 }

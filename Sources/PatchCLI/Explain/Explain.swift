@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import PackageManagers
 import PatchAgent
 import PatchCore
@@ -15,6 +16,22 @@ struct Explain: ParsableCommand {
     @OptionGroup var node: NodeOptions
 
     func run() throws {
+        if node.useDaemon {
+            let encoded = package.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? package
+            let json = try DaemonClient(socket: node.socket).call("GET", "/v1/explain/\(encoded)")
+            guard case .array(let decisions)? = json["decisions"], !decisions.isEmpty else {
+                print("\(package): not installed, and the baseline approves no version of it")
+                return
+            }
+            for d in decisions {
+                print("\(d["id"]?.stringValue ?? ""): \(d["state"]?.stringValue ?? "")")
+                print(
+                    "  installed: \(d["installedVersion"]?.stringValue ?? "-")   to install: "
+                        + "\(d["availableVersion"]?.stringValue ?? "-")")
+                if case .array(let steps)? = d["trace"] { for step in steps { print("  \(step.stringValue ?? "")") } }
+            }
+            return
+        }
         var name = package
         var arch: String?
         if let sep = package.lastIndex(where: { $0 == ":" || $0 == "." }) {

@@ -55,6 +55,29 @@ struct Install: AsyncParsableCommand {
     }
 
     func run() async throws {
+        if node.useDaemon {
+            if node.baseline != nil {
+                throw ValidationError(
+                    "--baseline needs --local or --root; patchd takes a BaselineOverride in its request")
+            }
+            var request: [(key: String, value: JSONValue)] = [
+                ("operation", .string("Install")), ("rebootOption", .string(rebootOption.rawValue)),
+            ]
+            if var list = installOverrideList {
+                // patchd reads local files itself, from its own working directory: send an absolute path.
+                if !list.contains("://") && !list.hasPrefix("/") {
+                    list = FileManager.default.currentDirectoryPath + "/" + list
+                }
+                request.append(("installOverrideList", .string(list)))
+            }
+            let op = try DaemonClient(socket: node.socket).run(.object(request), quiet: format == .json)
+            switch format {
+            case .json: print(JSONWriter.write(op))
+            case .table: print(ReportText.table(op), terminator: "")
+            }
+            if op["report"]?["summary"]?["compliant"] != .bool(true) { throw ExitStatus.nonCompliant }
+            return
+        }
         let os = try node.operatingSystem()
         let baseline = try node.loadBaseline(for: os)
         var overrides: [InstallOverride]?

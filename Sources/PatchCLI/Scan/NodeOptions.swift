@@ -9,8 +9,14 @@ struct NodeOptions: ParsableArguments {
     @Option(help: "Look at the system under DIR (a chroot, a mounted disk, an image tree); nothing is run there.")
     var root: String?
 
-    @Flag(help: "Look at this machine (the default).")
+    @Flag(help: "Work in this process on this machine, without patchd.")
     var local = false
+
+    @Option(help: "patchd's API socket (used unless --local or --root is given).")
+    var socket: String = "/run/patchd/patchd.sock"
+
+    /// Through the daemon, unless the user asked for in-process work.
+    var useDaemon: Bool { root == nil && !local }
 
     @Option(
         help: "Baseline JSON (API form, BaselineOverride array or snapshot). Default: the OS's predefined baseline.")

@@ -1,0 +1,96 @@
+import ArgumentParser
+import PatchCore
+
+/// `patchctl status`: what patchd is doing and what it last found.
+struct Status: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Show patchd's state, current and last operation.")
+
+    @OptionGroup var socket: SocketOption
+
+    @Option(help: "json or table.")
+    var format: ReportFormat = .table
+
+    func run() throws {
+        let json = try DaemonClient(socket: socket.socket).call("GET", "/v1/status")
+        guard format == .table else {
+            print(JSONWriter.write(json))
+            return
+        }
+        print("patchd \(json["version"]?.stringValue ?? "?"): \(json["state"]?.stringValue ?? "?")")
+        if let node = json["node"], case .object = node {
+            print("node: \(node["product"]?.stringValue ?? "?") (\(node["operatingSystem"]?.stringValue ?? "?"))")
+        }
+        if let current = json["currentOperation"], case .object = current {
+            print("running: \(current["id"]?.stringValue ?? "") (\(current["phase"]?.stringValue ?? ""))")
+        }
+        if let last = json["lastOperation"], case .object = last {
+            print(
+                "last: \(last["operation"]?.stringValue ?? "") \(last["status"]?.stringValue ?? "") "
+                    + "at \(last["endedAt"]?.stringValue ?? last["createdAt"]?.stringValue ?? "")")
+        }
+        if let summary = json["summary"], case .object = summary {
+            let compliant = summary["compliant"] == .bool(true)
+            print(
+                "compliance: \(compliant ? "COMPLIANT" : "NON-COMPLIANT") (missing \(summary["missingCount"]?.integerValue ?? 0), "
+                    + "failed \(summary["failedCount"]?.integerValue ?? 0), pending reboot "
+                    + "\(summary["installedPendingRebootCount"]?.integerValue ?? 0))")
+        }
+    }
+}
+
+/// `patchctl patches`: per-patch states of the last operation.
+struct Patches: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "List the patches of the last operation, by state.")
+
+    @OptionGroup var socket: SocketOption
+
+    @Option(help: "Only this state (Missing, Failed, InstalledPendingReboot, …).")
+    var state: String?
+
+    @Option(help: "json or table.")
+    var format: ReportFormat = .table
+
+    func run() throws {
+        let query =
+            state.map { "?state=\($0.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? $0)" } ?? ""
+        let json = try DaemonClient(socket: socket.socket).call("GET", "/v1/patches" + query)
+        guard format == .table else {
+            print(JSONWriter.write(json))
+            return
+        }
+        guard case .array(let patches)? = json["patches"] else { return }
+        for p in patches {
+            print(
+                "\(p["id"]?.stringValue ?? "")  \(p["state"]?.stringValue ?? "")  "
+                    + "\(p["installedVersion"]?.stringValue ?? "-") -> \(p["availableVersion"]?.stringValue ?? "-")")
+        }
+    }
+}
+
+/// `patchctl history`: the operations patchd ran.
+struct History: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "List patchd's operations, newest first.")
+
+    @OptionGroup var socket: SocketOption
+
+    @Option(help: "How many.")
+    var limit: Int = 20
+
+    @Option(help: "json or table.")
+    var format: ReportFormat = .table
+
+    func run() throws {
+        let json = try DaemonClient(socket: socket.socket).call("GET", "/v1/operations?limit=\(limit)")
+        guard format == .table else {
+            print(JSONWriter.write(json))
+            return
+        }
+        guard case .array(let ops)? = json["operations"] else { return }
+        for op in ops {
+            print(
+                "\(op["createdAt"]?.stringValue ?? "")  \(op["operation"]?.stringValue ?? "")  "
+                    + "\(op["status"]?.stringValue ?? "")  \(op["id"]?.stringValue ?? "")"
+                    + (op["error"]?.stringValue.map { "  \($0)" } ?? ""))
+        }
+    }
+}
