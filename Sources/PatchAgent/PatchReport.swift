@@ -25,6 +25,8 @@ public struct PatchReport: Sendable {
     public var rebootRequiredBy: [String]
     /// Limits of what the operation could see or do, each naming a file or a package.
     public var warnings: [String]
+    /// A post-install hook that failed (the operation then fails, as with AWS-RunPatchBaselineWithHooks).
+    public var hookFailure: String?
 
     public init(
         operation: Operation, operatingSystem: OperatingSystem, product: String, baseline: PatchBaseline,

@@ -22,6 +22,9 @@ public struct DaemonConfiguration: Sendable, Equatable {
     public var updateBeforeInstall = true
     /// A PEM file of CA certificates trusted for https:// override lists (default: the system's).
     public var caFile: String?
+    /// Where the install hooks live (`pre-install.d/`, `post-install.d/`, `on-exit.d/`); nil: no hooks.
+    public var hooksDirectory: String?
+    public var hookTimeoutSeconds = 600
 
     public init() {}
 
@@ -91,6 +94,8 @@ public struct DaemonConfiguration: Sendable, Equatable {
             case "lock_wait_seconds": config.lockWaitSeconds = try int(0...3600)
             case "boot_id_path": config.bootIdPath = try string()
             case "ca_file": config.caFile = try string()
+            case "hooks_directory": config.hooksDirectory = try string()
+            case "hook_timeout_seconds": config.hookTimeoutSeconds = try int(1...86_400)
             case "update_before_install":
                 guard let b = value.scalar.flatMap({ Bool.construct(from: $0) }) else {
                     throw Failure(description: "\(where_()): expected true or false")

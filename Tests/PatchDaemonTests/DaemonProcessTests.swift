@@ -411,4 +411,59 @@ struct DaemonProcessTests {
         #expect(down.status == 2)
         #expect(down.stderr.contains("patchd is not running"), "\(down.stderr)")
     }
+
+    /// A Debian root with nothing in it but its OS and a one-package dpkg database: an Install there runs no
+    /// package manager at all (apt-get is not in it), so hooks can be exercised without touching this machine.
+    static func emptyDebianRoot(in dir: String) throws -> String {
+        let root = dir + "/root"
+        try TestDirectory.write(
+            "ID=debian\nVERSION_ID=\"12\"\nVERSION_CODENAME=bookworm\n", to: root + "/etc/os-release")
+        try TestDirectory.write(
+            "Package: dpkg\nStatus: install ok installed\nArchitecture: amd64\nVersion: 1.21.22\n",
+            to: root + "/var/lib/dpkg/status")
+        return root
+    }
+
+    static func hook(_ dir: String, _ stage: String, _ name: String, marker: String, exit: Int = 0) throws {
+        try TestDirectory.write(
+            "#!/bin/sh\necho \"$PATCHD_HOOK $PATCHD_OPERATION\" >> \(marker)\nexit \(exit)\n",
+            to: "\(dir)/hooks/\(stage).d/\(name)", mode: 0o755)
+    }
+
+    @Test("hooks run in RunPatchBaselineWithHooks order; a failing pre-install hook stops the install")
+    func hooks() throws {
+        let dir = try TestDirectory.make(prefix: "patchd-hooks")
+        defer { try? TestDirectory.remove(dir) }
+        let root = try Self.emptyDebianRoot(in: dir)
+        let marker = dir + "/ran"
+        try Self.hook(dir, "pre-install", "10-check", marker: marker)
+        try Self.hook(dir, "post-install", "10-notify", marker: marker)
+        try Self.hook(dir, "on-exit", "10-done", marker: marker)
+        let config = "root: \(root)\nhooks_directory: \(dir)/hooks\nupdate_before_install: false\n"
+        let daemon = try DaemonProcess(config: config)
+        try daemon.waitUntilServing()
+        let (_, started) = try daemon.request(
+            "POST", "/v1/operations", body: #"{"operation": "Install", "rebootOption": "NoReboot"}"#)
+        let done = try daemon.waitForOperation(try #require(started["id"]?.stringValue))
+        #expect(done["status"]?.stringValue == "Success", "\(done)\n\(daemon.logText)")
+        #expect(
+            (try? String(contentsOfFile: marker, encoding: .utf8))
+                == "pre-install Install\npost-install Install\non-exit Install\n")
+
+        // A pre-install hook that fails: no install, the operation fails naming the hook, on-exit still runs.
+        try FileManager.default.removeItem(atPath: marker)
+        try Self.hook(dir, "pre-install", "20-refuse", marker: marker, exit: 3)
+        let (_, again) = try daemon.request("POST", "/v1/operations", body: #"{"operation": "Install"}"#)
+        let failed = try daemon.waitForOperation(try #require(again["id"]?.stringValue))
+        #expect(failed["status"]?.stringValue == "Failed")
+        #expect(failed["error"]?.stringValue?.contains("20-refuse") == true, "\(failed)")
+        #expect(
+            (try? String(contentsOfFile: marker, encoding: .utf8))
+                == "pre-install Install\npre-install Install\non-exit Install\n")
+        // A Scan runs no hooks.
+        try FileManager.default.removeItem(atPath: marker)
+        let (_, scan) = try daemon.request("POST", "/v1/operations", body: #"{"operation": "Scan"}"#)
+        _ = try daemon.waitForOperation(try #require(scan["id"]?.stringValue))
+        #expect(!FileManager.default.fileExists(atPath: marker))
+    }
 }

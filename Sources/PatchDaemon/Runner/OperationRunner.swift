@@ -192,7 +192,7 @@ public actor OperationRunner {
         note("\(request.operation.rawValue) started")
         var outcome: Result<PatchReport, RequestProblem>
         do {
-            outcome = .success(try await perform(request, operationTime: started))
+            outcome = .success(try await perform(request, operationTime: started, id: id))
         } catch let problem as RequestProblem {
             outcome = .failure(problem)
         } catch {
@@ -222,7 +222,14 @@ public actor OperationRunner {
         return baseline
     }
 
-    private func perform(_ request: OperationRequest, operationTime: UTCInstant) async throws -> PatchReport {
+    var hooks: Hooks {
+        Hooks(
+            directory: configuration.hooksDirectory, timeout: .seconds(configuration.hookTimeoutSeconds), runner: runner
+        )
+    }
+
+    private func perform(_ request: OperationRequest, operationTime: UTCInstant, id: String) async throws -> PatchReport
+    {
         let root = configuration.root
         let (os, _) = try AptInventoryReader.detect(root: root)
         let baseline = try await loadBaseline(request, os: os)
@@ -247,15 +254,34 @@ public actor OperationRunner {
                 }
                 overrides = try InstallOverrideListReader.parse(String(decoding: data, as: UTF8.self), source: file)
             }
+            let noteLine: @Sendable (String) -> Void = { line in Task { await self.note(line) } }
+            setPhase("pre-install hooks")
+            if let failure = await hooks.run(
+                .preInstall, operationId: id, operation: "Install", rebootOption: request.rebootOption.rawValue,
+                note: noteLine)
+            {
+                // A failing pre-install hook stops the install: nothing was changed.
+                throw RequestProblem(failure)
+            }
+            setPhase("installing")
             let options = AptInstall.Options(
                 root: root, baseline: baseline, installOverrideList: overrides,
                 installOverrideListSource: request.installOverrideList, rebootOption: request.rebootOption,
                 operationTime: operationTime, update: configuration.updateBeforeInstall,
                 lockWait: .seconds(configuration.lockWaitSeconds),
                 installTimeout: .seconds(configuration.installTimeoutSeconds))
-            return try await AptInstall.run(options, runner: runner, clock: clock) { line in
+            var report = try await AptInstall.run(options, runner: runner, clock: clock) { line in
                 Task { await self.note(line) }
             }
+            setPhase("post-install hooks")
+            if let failure = await hooks.run(
+                .postInstall, operationId: id, operation: "Install", rebootOption: request.rebootOption.rawValue,
+                note: noteLine)
+            {
+                report.warnings.append(failure)
+                report.hookFailure = failure
+            }
+            return report
         }
     }
 
@@ -264,6 +290,9 @@ public actor OperationRunner {
     ) async {
         switch outcome {
         case .failure(let problem):
+            if request.operation == .install {
+                await runOnExit(id: id, rebootOption: request.rebootOption.rawValue)
+            }
             note("failed: \(problem)")
             _ = try? store.update(id: id) {
                 $0.status = .failed
@@ -274,7 +303,7 @@ public actor OperationRunner {
         case .success(var report):
             report.snapshotId = (try? store.operation(id: id))??.snapshotId
             let json = JSONWriter.write(report.json(), pretty: false)
-            let failed = report.summary.failed > 0
+            let failed = report.summary.failed > 0 || report.hookFailure != nil
             // States and summary first: durable before any reboot.
             try? store.replacePatchStates(operationId: id, Self.records(report, operationId: id))
             try? store.setLastSummary(
@@ -301,8 +330,13 @@ public actor OperationRunner {
                     $0.status = failed ? .failed : .success
                     $0.endedAt = self.clock()
                     $0.phase = nil
-                    if failed { $0.error = "\(report.summary.failed) patch(es) failed" }
+                    if failed {
+                        $0.error = report.hookFailure ?? "\(report.summary.failed) patch(es) failed"
+                    }
                 }
+            }
+            if !mustReboot && request.operation == .install {
+                await runOnExit(id: id, rebootOption: request.rebootOption.rawValue)
             }
             note(mustReboot ? "rebooting" : "finished: \(failed ? "Failed" : "Success")")
             if mustReboot { await rebootHook() }
@@ -358,6 +392,17 @@ public actor OperationRunner {
                     $0.error = "patchd stopped while the operation ran (\(op.phase ?? "pending"))"
                 }
             }
+        }
+    }
+
+    /// The on-exit hooks: last, after the reboot when there is one. Their failure is recorded, not fatal.
+    private func runOnExit(id: String, rebootOption: String) async {
+        let noteLine: @Sendable (String) -> Void = { line in Task { await self.note(line) } }
+        if let failure = await hooks.run(
+            .onExit, operationId: id, operation: "Install", rebootOption: rebootOption, note: noteLine)
+        {
+            note(failure)
+            _ = try? store.update(id: id) { $0.error = ($0.error.map { $0 + "; " } ?? "") + failure }
         }
     }
 
