@@ -109,6 +109,13 @@ public enum PatchdMain {
             services.append(WatchdogService(watchdog: watchdog, notifier: notifier))
         }
         services.append(api)
+        if !configuration.schedule.isEmpty {
+            let scheduler = Scheduler(
+                entries: configuration.schedule, clock: clock, sleep: { try? await Task.sleep(for: $0) },
+                start: { await runner.start($0) }, log: { logger.info("\($0)") })
+            services.append(SchedulerService(scheduler: scheduler))
+            logger.info("local schedule: \(configuration.schedule.count) entr(y/ies)")
+        }
         let group = ServiceGroup(
             configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         do {
@@ -148,6 +155,14 @@ struct APIService: Service {
         }
         await runner.waitUntilIdle()
         logger.info("stopped")
+    }
+}
+
+struct SchedulerService: Service {
+    let scheduler: Scheduler
+
+    func run() async throws {
+        await cancelWhenGracefulShutdown { await scheduler.run() }
     }
 }
 

@@ -1,4 +1,6 @@
 import Foundation
+import PatchAgent
+import PatchCore
 import Yams
 
 /// `/etc/patchd/patchd.yaml`: every key optional, defaults in code, errors with file:line.
@@ -25,6 +27,8 @@ public struct DaemonConfiguration: Sendable, Equatable {
     /// Where the install hooks live (`pre-install.d/`, `post-install.d/`, `on-exit.d/`); nil: no hooks.
     public var hooksDirectory: String?
     public var hookTimeoutSeconds = 600
+    /// The local schedule: operations started at cron times (UTC), for nodes without a control plane.
+    public var schedule: [ScheduleEntry] = []
 
     public init() {}
 
@@ -96,6 +100,44 @@ public struct DaemonConfiguration: Sendable, Equatable {
             case "ca_file": config.caFile = try string()
             case "hooks_directory": config.hooksDirectory = try string()
             case "hook_timeout_seconds": config.hookTimeoutSeconds = try int(1...86_400)
+            case "schedule":
+                guard let list = value.sequence else {
+                    throw Failure(description: "\(where_()): expected a list of {cron, operation, reboot_option}")
+                }
+                config.schedule = []
+                for item in list {
+                    let itemLine = item.mark?.line ?? line
+                    guard let entry = item.mapping else {
+                        throw Failure(description: "\(file):\(itemLine): schedule: each entry needs cron and operation")
+                    }
+                    for key in entry.keys.compactMap(\.string)
+                    where !["cron", "operation", "reboot_option"].contains(key) {
+                        throw Failure(description: "\(file):\(itemLine): schedule: unknown key '\(key)'")
+                    }
+                    guard let cronText = entry["cron"]?.string else {
+                        throw Failure(description: "\(file):\(itemLine): schedule: cron is missing")
+                    }
+                    let cron: CronExpression
+                    do {
+                        cron = try CronExpression(cronText)
+                    } catch {
+                        throw Failure(description: "\(file):\(itemLine): schedule: cron \(error)")
+                    }
+                    guard let opText = entry["operation"]?.string, let op = PatchReport.Operation(rawValue: opText)
+                    else {
+                        throw Failure(description: "\(file):\(itemLine): schedule: operation must be Scan or Install")
+                    }
+                    var reboot = PatchReport.RebootOption.rebootIfNeeded
+                    if let r = entry["reboot_option"]?.string {
+                        guard let option = PatchReport.RebootOption(rawValue: r) else {
+                            throw Failure(
+                                description:
+                                    "\(file):\(itemLine): schedule: reboot_option must be RebootIfNeeded or NoReboot")
+                        }
+                        reboot = option
+                    }
+                    config.schedule.append(ScheduleEntry(cron: cron, operation: op, rebootOption: reboot))
+                }
             case "update_before_install":
                 guard let b = value.scalar.flatMap({ Bool.construct(from: $0) }) else {
                     throw Failure(description: "\(where_()): expected true or false")
