@@ -23,7 +23,6 @@ public final class UnixSocketServer: Sendable {
     private let listener: Int32
     private let handler: Handler
     private let workers: DispatchSemaphore
-    private let queue = DispatchQueue(label: "patchd.connections", attributes: .concurrent)
     private let stopped = Atomic<Bool>(false)
     private let idleTimeout: Int
     public let path: String?
@@ -137,11 +136,15 @@ public final class UnixSocketServer: Sendable {
                 return
             }
             workers.wait()
-            queue.async { [self] in
+            // A thread per connection (at most `maximumConnections`): a connection blocks its thread while it
+            // waits for the client, and a shared pool would keep other clients waiting meanwhile.
+            let thread = Thread { [self] in
                 serve(client)
                 close(client)
                 workers.signal()
             }
+            thread.stackSize = 256 << 10
+            thread.start()
         }
     }
 
