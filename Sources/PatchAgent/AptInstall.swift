@@ -161,7 +161,7 @@ public enum AptInstall {
     /// What would make the transaction unacceptable, per package it touches.
     static func violations(
         _ actions: [AptSimulatedAction], baseline: PatchBaseline, securityOnly: Bool, os: OperatingSystem,
-        codename: String?, requested: Set<String>
+        codename: String?
     ) -> [String] {
         let rejected = PatchList(baseline, .rejected)
         var problems: [String] = []
@@ -250,15 +250,13 @@ public enum AptInstall {
         }
 
         let onlySecurity = securityOnly(baseline, override: options.installOverrideList)
-        let requestedNames = Set(targets.map(\.key.name))
         // Simulate the whole set; if it is not acceptable, find the packages that make it so, one by one.
         var accepted = targets
         if !accepted.isEmpty {
             let whole = try await simulate(
                 accepted.map(\.argument), commands: commands, runner: runner, timeout: options.simulateTimeout)
             let problems = violations(
-                whole.actions, baseline: baseline, securityOnly: onlySecurity, os: os, codename: codename,
-                requested: requestedNames)
+                whole.actions, baseline: baseline, securityOnly: onlySecurity, os: os, codename: codename)
             if whole.error != nil || !problems.isEmpty {
                 log("the transaction as a whole is not acceptable; checking each package")
                 var kept: [(key: PackageKey, argument: String)] = []
@@ -266,8 +264,7 @@ public enum AptInstall {
                     let one = try await simulate(
                         [t.argument], commands: commands, runner: runner, timeout: options.simulateTimeout)
                     let p = violations(
-                        one.actions, baseline: baseline, securityOnly: onlySecurity, os: os, codename: codename,
-                        requested: [t.key.name])
+                        one.actions, baseline: baseline, securityOnly: onlySecurity, os: os, codename: codename)
                     if let error = one.error {
                         failed[t.key] = error
                     } else if !p.isEmpty {

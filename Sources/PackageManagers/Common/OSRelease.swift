@@ -52,9 +52,7 @@ public struct OSRelease: Sendable, Hashable {
         case "raspbian": return .raspbian
         case "ubuntu": return .ubuntu
         case "debian": return hasRaspberryPiMarker ? .raspbian : .debian
-        default:
-            if idLike.contains("ubuntu") { return nil }
-            return nil
+        default: return nil
         }
     }
 

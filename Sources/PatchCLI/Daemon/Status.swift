@@ -12,10 +12,7 @@ struct Status: ParsableCommand {
 
     func run() throws {
         let json = try DaemonClient(socket: socket.socket).call("GET", "/v1/status")
-        guard format == .table else {
-            print(JSONWriter.write(json))
-            return
-        }
+        if printedAsJSON(json, format) { return }
         print("patchd \(json["version"]?.stringValue ?? "?"): \(json["state"]?.stringValue ?? "?")")
         if let node = json["node"], case .object = node {
             print("node: \(node["product"]?.stringValue ?? "?") (\(node["operatingSystem"]?.stringValue ?? "?"))")
@@ -54,10 +51,7 @@ struct Patches: ParsableCommand {
         let query =
             state.map { "?state=\($0.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? $0)" } ?? ""
         let json = try DaemonClient(socket: socket.socket).call("GET", "/v1/patches" + query)
-        guard format == .table else {
-            print(JSONWriter.write(json))
-            return
-        }
+        if printedAsJSON(json, format) { return }
         guard case .array(let patches)? = json["patches"] else { return }
         for p in patches {
             print(
@@ -81,10 +75,7 @@ struct History: ParsableCommand {
 
     func run() throws {
         let json = try DaemonClient(socket: socket.socket).call("GET", "/v1/operations?limit=\(limit)")
-        guard format == .table else {
-            print(JSONWriter.write(json))
-            return
-        }
+        if printedAsJSON(json, format) { return }
         guard case .array(let ops)? = json["operations"] else { return }
         for op in ops {
             print(
@@ -93,4 +84,11 @@ struct History: ParsableCommand {
                     + (op["error"]?.stringValue.map { "  \($0)" } ?? ""))
         }
     }
+}
+
+/// `--format json`: prints the API's answer as it is and says so; the table forms print their own.
+func printedAsJSON(_ json: JSONValue, _ format: ReportFormat) -> Bool {
+    guard format == .json else { return false }
+    print(JSONWriter.write(json))
+    return true
 }
