@@ -23,13 +23,17 @@ public enum AptInstall {
         public var installTimeout: Duration
         /// Extra environment for apt and dpkg (APT_CONFIG, proxies).
         public var extraEnvironment: [String: String]
+        /// A cancel or deadline, honoured before each step that changes nothing yet; never during the package
+        /// transaction.
+        public var stop: StopRequest?
 
         public init(
             root: String, baseline: PatchBaseline? = nil, installOverrideList: [InstallOverride]? = nil,
             installOverrideListSource: String? = nil, rebootOption: PatchReport.RebootOption = .rebootIfNeeded,
             operationTime: UTCInstant, update: Bool = true, lockWait: Duration = .seconds(120),
             updateTimeout: Duration = .seconds(600), simulateTimeout: Duration = .seconds(300),
-            installTimeout: Duration = .seconds(3600), extraEnvironment: [String: String] = [:]
+            installTimeout: Duration = .seconds(3600), extraEnvironment: [String: String] = [:],
+            stop: StopRequest? = nil
         ) {
             self.root = root
             self.baseline = baseline
@@ -43,6 +47,16 @@ public enum AptInstall {
             self.simulateTimeout = simulateTimeout
             self.installTimeout = installTimeout
             self.extraEnvironment = extraEnvironment
+            self.stop = stop
+        }
+
+        /// Throws at a safe point when a stop was requested.
+        func checkStop(before step: String) throws(AptScan.Failure) {
+            do {
+                try stop?.check(before: step)
+            } catch {
+                throw AptScan.Failure(error)
+            }
         }
     }
 
@@ -64,12 +78,18 @@ public enum AptInstall {
             log(restored)
         }
 
-        try await waitForLock(root: options.root, wait: options.lockWait, sleep: sleep, log: log)
+        try options.checkStop(before: "waiting for the dpkg lock")
+        try await waitForLock(
+            root: options.root, wait: options.lockWait, sleep: sleep, log: log,
+            stop: { () throws(AptScan.Failure) in
+                try options.checkStop(before: "the dpkg lock was free")
+            })
 
         // An interrupted dpkg is finished first: apt refuses to work on it, and packages are half-configured.
         let (os, osRelease) = try detect(options.root)
         if let status = try? AptInventoryReader.read(root: options.root).status, !status.interrupted.isEmpty {
             let names = status.interrupted.joined(separator: ", ")
+            try options.checkStop(before: "dpkg --configure -a")
             log("repairing an interrupted dpkg run (\(names)): dpkg --configure -a")
             let outcome = try await execute(commands.configurePending(timeout: options.installTimeout), runner)
             guard outcome.succeeded else {
@@ -97,10 +117,14 @@ public enum AptInstall {
     }
 
     /// Waits (bounded) for the dpkg lock to be free, then says clearly who held it if it never was.
-    static func waitForLock(root: String, wait: Duration, sleep: Sleeper, log: Log) async throws(AptScan.Failure) {
+    static func waitForLock(
+        root: String, wait: Duration, sleep: Sleeper, log: Log,
+        stop: () throws(AptScan.Failure) -> Void = { () throws(AptScan.Failure) in }
+    ) async throws(AptScan.Failure) {
         var waited = Duration.zero
         var announced = false
         while let pid = DpkgLock.holder(root: root) {
+            try stop()
             if waited >= wait {
                 let who = DpkgLock.commandLine(of: pid).map { "process \(pid) (\($0))" } ?? "process \(pid)"
                 throw AptScan.Failure(
@@ -207,6 +231,7 @@ public enum AptInstall {
     ) async throws(AptScan.Failure) -> PatchReport {
         var warnings = initialWarnings
         if options.update {
+            try options.checkStop(before: "apt-get update")
             log("apt-get update")
             let outcome = try await execute(commands.update(timeout: options.updateTimeout), runner)
             if !outcome.succeeded {
@@ -227,6 +252,7 @@ public enum AptInstall {
         warnings += scan.report.warnings
 
         // python3-apt first, to its newest version from any origin (Patch Manager's order).
+        try options.checkStop(before: "the install")
         if let python = inventory.installed.first(where: { $0.name == "python3-apt" }) {
             try await upgradePythonApt(
                 python, inventory: inventory, commands: commands, runner: runner, options: options, log: log,
@@ -253,6 +279,7 @@ public enum AptInstall {
         // Simulate the whole set; if it is not acceptable, find the packages that make it so, one by one.
         var accepted = targets
         if !accepted.isEmpty {
+            try options.checkStop(before: "the simulation")
             let whole = try await simulate(
                 accepted.map(\.argument), commands: commands, runner: runner, timeout: options.simulateTimeout)
             let problems = violations(
@@ -261,6 +288,7 @@ public enum AptInstall {
                 log("the transaction as a whole is not acceptable; checking each package")
                 var kept: [(key: PackageKey, argument: String)] = []
                 for t in accepted {
+                    try options.checkStop(before: "the simulation of \(t.argument)")
                     let one = try await simulate(
                         [t.argument], commands: commands, runner: runner, timeout: options.simulateTimeout)
                     let p = violations(
@@ -279,6 +307,8 @@ public enum AptInstall {
 
         var installed: Set<PackageKey> = []
         if !accepted.isEmpty {
+            // The last safe point: once the transaction starts, it runs to its end whatever is asked meanwhile.
+            try options.checkStop(before: "the package transaction")
             log("installing \(accepted.count) package(s)")
             let errors = ErrorLines()
             let outcome = try await execute(

@@ -35,6 +35,17 @@ public enum AptScan {
 
     public struct Failure: Error, Sendable, CustomStringConvertible {
         public var description: String
+        /// Set when the run ended at a safe point because a stop was requested (cancel or deadline).
+        public var stopped: StopRequest.Stopped?
+
+        public init(description: String, stopped: StopRequest.Stopped? = nil) {
+            self.description = description
+            self.stopped = stopped
+        }
+
+        init(_ stopped: StopRequest.Stopped) {
+            self.init(description: stopped.description, stopped: stopped)
+        }
     }
 
     /// What a scan read and decided, for the install workflow to act on.

@@ -8,7 +8,8 @@ public struct Patchctl: AsyncParsableCommand {
         abstract: "Inspect and drive patchd, the patch agent.",
         version: PatchdVersion.current,
         subcommands: [
-            Status.self, Scan.self, Install.self, Patches.self, History.self, Explain.self, BaselineCommand.self,
+            Status.self, Scan.self, Install.self, Cancel.self, Patches.self, History.self, Explain.self,
+            BaselineCommand.self,
             VersionCompare.self,
         ]
     )

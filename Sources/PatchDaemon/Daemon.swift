@@ -65,7 +65,8 @@ public enum PatchdMain {
         for (key, value) in overrides { configuration[keyPath: key] = value }
 
         let environment = ProcessInfo.processInfo.environment
-        let factory = PatchdLogging.bootstrap(identifier: "patchd", environment: environment)
+        let factory = PatchdLogging.bootstrap(
+            identifier: "patchd", environment: environment, journalSocketPath: configuration.journalSocket)
         LoggingSystem.bootstrap(factory)
         let logger = Logger(label: "patchd")
 

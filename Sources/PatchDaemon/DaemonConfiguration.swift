@@ -15,6 +15,8 @@ public struct DaemonConfiguration: Sendable, Equatable {
     public var rebootCommand = ["/usr/bin/systemctl", "reboot"]
     /// How many times a RebootIfNeeded operation may ask for a reboot that never happens before it fails.
     public var maximumRebootAttempts = 3
+    /// How long the node has to go down after the reboot command before the attempt counts as failed.
+    public var rebootWaitSeconds = 600
     public var scanTimeoutSeconds = 900
     public var installTimeoutSeconds = 7200
     public var lockWaitSeconds = 120
@@ -27,6 +29,8 @@ public struct DaemonConfiguration: Sendable, Equatable {
     /// Where the install hooks live (`pre-install.d/`, `post-install.d/`, `on-exit.d/`); nil: no hooks.
     public var hooksDirectory: String?
     public var hookTimeoutSeconds = 600
+    /// journald's native-protocol socket (used when systemd connected stderr to the journal).
+    public var journalSocket = "/run/systemd/journal/socket"
     /// The local schedule: operations started at cron times (UTC), for nodes without a control plane.
     public var schedule: [ScheduleEntry] = []
 
@@ -93,8 +97,10 @@ public struct DaemonConfiguration: Sendable, Equatable {
                     throw Failure(description: "\(where_()): the command must start with an absolute path")
                 }
             case "maximum_reboot_attempts": config.maximumRebootAttempts = try int(1...10)
-            case "scan_timeout_seconds": config.scanTimeoutSeconds = try int(10...86_400)
-            case "install_timeout_seconds": config.installTimeoutSeconds = try int(60...86_400)
+            case "reboot_wait_seconds": config.rebootWaitSeconds = try int(1...86_400)
+            case "journal_socket": config.journalSocket = try string()
+            case "scan_timeout_seconds": config.scanTimeoutSeconds = try int(1...86_400)
+            case "install_timeout_seconds": config.installTimeoutSeconds = try int(1...86_400)
             case "lock_wait_seconds": config.lockWaitSeconds = try int(0...3600)
             case "boot_id_path": config.bootIdPath = try string()
             case "ca_file": config.caFile = try string()

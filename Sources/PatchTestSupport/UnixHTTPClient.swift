@@ -12,6 +12,8 @@ public enum UnixHTTPClient {
         public var headers: [String: String]
         public var body: [UInt8]
         public var text: String { String(decoding: body, as: UTF8.self) }
+        /// A header's value by case-insensitive name.
+        public func header(_ name: String) -> String? { headers[name.lowercased()] }
     }
 
     public static func connect(_ path: String, timeoutSeconds: Int = 30) throws -> Int32 {
@@ -63,9 +65,11 @@ public enum UnixHTTPClient {
     }
 
     public static func request(
-        _ path: String, method: String = "GET", _ target: String, body: String? = nil, timeoutSeconds: Int = 30
+        _ path: String, method: String = "GET", _ target: String, body: String? = nil,
+        headers: [(String, String)] = [], timeoutSeconds: Int = 30
     ) throws -> Response {
         var head = "\(method) \(target) HTTP/1.1\r\nHost: patchd\r\nConnection: close\r\n"
+        for (name, value) in headers { head += "\(name): \(value)\r\n" }
         if let body { head += "Content-Type: application/json\r\nContent-Length: \(body.utf8.count)\r\n" }
         head += "\r\n"
         let raw = try raw(path, Array((head + (body ?? "")).utf8), timeoutSeconds: timeoutSeconds)

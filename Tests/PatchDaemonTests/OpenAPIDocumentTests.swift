@@ -22,7 +22,7 @@ struct OpenAPIDocumentTests {
         let paths = Set(out.stdout.split(whereSeparator: \.isWhitespace).map(String.init))
         let served: Set<String> = [
             "/v1/status", "/v1/patches", "/v1/operations", "/v1/operations/{id}", "/v1/operations/{id}/events",
-            "/v1/explain/{package}", "/metrics",
+            "/v1/operations/{id}/cancel", "/v1/explain/{package}", "/metrics",
         ]
         #expect(paths == served)
     }

@@ -92,3 +92,43 @@ func printedAsJSON(_ json: JSONValue, _ format: ReportFormat) -> Bool {
     print(JSONWriter.write(json))
     return true
 }
+
+/// `patchctl cancel`: stops patchd's running operation at its next safe point.
+struct Cancel: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Cancel patchd's running operation (root only).",
+        discussion: """
+            The operation stops at its next safe point and ends Cancelled: a Scan at once; an Install before its next \
+            step that changes nothing yet (the dpkg lock wait, apt-get update, the simulation). A package transaction \
+            that has started always runs to its end. An Install waiting for its reboot is cancelled at once and the \
+            node is not rebooted.
+            """)
+
+    @OptionGroup var socket: SocketOption
+
+    @Argument(help: "The operation's id (default: the running one).")
+    var id: String?
+
+    @Option(help: "json or table.")
+    var format: ReportFormat = .table
+
+    func run() throws {
+        let client = DaemonClient(socket: socket.socket)
+        var target = id
+        if target == nil {
+            let status = try client.call("GET", "/v1/status")
+            target = status["currentOperation"]?["id"]?.stringValue
+        }
+        guard let target else {
+            printError("no operation is running")
+            throw ExitStatus.usage
+        }
+        let encoded = target.addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(["-"])) ?? target
+        let json = try client.call("POST", "/v1/operations/\(encoded)/cancel")
+        if printedAsJSON(json, format) { return }
+        let state = json["status"]?.stringValue ?? "?"
+        print(
+            state == "Cancelling"
+                ? "\(target): cancelling; it stops at its next safe point" : "\(target): \(state)")
+    }
+}

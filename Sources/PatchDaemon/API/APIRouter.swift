@@ -44,6 +44,8 @@ public struct APIRouter: Sendable {
         case ("GET", 3, "v1") where parts[1] == "operations": return operation(parts[2])
         case ("GET", 4, "v1") where parts[1] == "operations" && parts[3] == "events":
             return events(parts[2], request)
+        case ("POST", 4, "v1") where parts[1] == "operations" && parts[3] == "cancel":
+            return await cancel(parts[2], request)
         case ("GET", 3, "v1") where parts[1] == "explain":
             return await explain(HTTPRequestParser.percentDecode(parts[2]))
         case ("GET", 1, "metrics"): return await metrics()
@@ -170,39 +172,82 @@ public struct APIRouter: Sendable {
         return Self.ok(operationJSON(op, includeReport: true))
     }
 
-    /// NDJSON: one line per progress message, then a final line with the operation's status.
+    /// The progress of an operation as it happens. NDJSON by default: one `{"progress": …}` line per message, then
+    /// a final line with the status. Server-sent events with `Accept: text/event-stream` (or `?format=sse`):
+    /// `progress` events whose `id` is the message's number, so a client reconnecting with `Last-Event-ID` resumes
+    /// after it, then one `end` event.
     func events(_ id: String, _ request: HTTPRequest) -> HTTPResponse {
         guard (try? store.operation(id: id)) ?? nil != nil else {
             return Self.error(404, "OperationNotFound", "no operation \(id)")
         }
+        let accept = request.header("accept") ?? ""
+        let sse = request.query["format"] == "sse" || accept.contains("text/event-stream")
+        if let format = request.query["format"], format != "sse", format != "ndjson" {
+            return Self.error(400, "InvalidFormat", "format: must be ndjson or sse")
+        }
+        let cursor = EventCursor()
+        if sse, let last = request.header("last-event-id") {
+            guard let n = Int(last.trimmingCharacters(in: .whitespaces)), n >= 0 else {
+                return Self.error(400, "InvalidLastEventId", "Last-Event-ID: expected a message number")
+            }
+            cursor.index = n + 1
+        }
         let runner = self.runner
         let store = self.store
-        let cursor = EventCursor()
+        @Sendable func progress(_ lines: [String], first: Int) -> [UInt8] {
+            var out = ""
+            for (offset, line) in lines.enumerated() {
+                let json = JSONWriter.write(.object([("progress", .string(line))]), pretty: false)
+                out += sse ? "id: \(first + offset)\nevent: progress\ndata: \(json)\n\n" : json + "\n"
+            }
+            return Array(out.utf8)
+        }
         return HTTPResponse(
-            status: 200, headers: [("Content-Type", "application/x-ndjson")],
+            status: 200,
+            headers: [
+                ("Content-Type", sse ? "text/event-stream; charset=utf-8" : "application/x-ndjson"),
+                ("Cache-Control", "no-cache"),
+            ],
             body: .stream {
                 if cursor.finished { return nil }
                 while true {
-                    let (lines, next, running) = await runner.progressLines(of: id, from: cursor.index)
+                    let from = cursor.index
+                    let (lines, next, running) = await runner.progressLines(of: id, from: from)
                     cursor.index = next
-                    if !lines.isEmpty {
-                        return Array(
-                            lines.map {
-                                JSONWriter.write(.object([("progress", .string($0))]), pretty: false) + "\n"
-                            }.joined().utf8)
-                    }
+                    if !lines.isEmpty { return progress(lines, first: next - lines.count) }
                     if !running {
                         cursor.finished = true
                         let op = (try? store.operation(id: id)) ?? nil
-                        let final: JSONValue = .object([
-                            ("id", .string(id)), ("status", .string(op?.status.rawValue ?? "Unknown")),
-                            ("phase", op?.phase.map(JSONValue.string) ?? .null),
-                        ])
-                        return Array((JSONWriter.write(final, pretty: false) + "\n").utf8)
+                        let final = JSONWriter.write(
+                            .object([
+                                ("id", .string(id)), ("status", .string(op?.status.rawValue ?? "Unknown")),
+                                ("phase", op?.phase.map(JSONValue.string) ?? .null),
+                                ("error", op?.error.map(JSONValue.string) ?? .null),
+                            ]), pretty: false)
+                        return Array((sse ? "event: end\ndata: \(final)\n\n" : final + "\n").utf8)
                     }
                     try? await Task.sleep(for: .milliseconds(200))
                 }
             })
+    }
+
+    /// `POST /v1/operations/{id}/cancel` (root only): the running operation stops at its next safe point — a package
+    /// transaction that has started always runs to its end — and ends Cancelled; one waiting for a reboot is
+    /// Cancelled at once and no reboot follows.
+    func cancel(_ id: String, _ request: HTTPRequest) async -> HTTPResponse {
+        guard request.peer.uid == 0 else {
+            return Self.error(403, "AccessDenied", "only root may cancel operations (you are uid \(request.peer.uid))")
+        }
+        switch await runner.cancel(id: id, by: request.peer.uid) {
+        case .cancelling:
+            return Self.ok(.object([("id", .string(id)), ("status", .string("Cancelling"))]), status: 202)
+        case .cancelled:
+            return Self.ok(.object([("id", .string(id)), ("status", .string("Cancelled"))]))
+        case .ended(let status):
+            return Self.error(409, "OperationNotActive", "operation \(id) already ended: \(status)")
+        case .notFound:
+            return Self.error(404, "OperationNotFound", "no operation \(id)")
+        }
     }
 
     func startOperation(_ request: HTTPRequest) async -> HTTPResponse {

@@ -1,8 +1,10 @@
 import Foundation
+import Logging
 public import PackageManagers
 public import PatchAgent
 public import PatchCore
 public import PatchStore
+import Synchronization
 
 /// What a client asks for (`POST /v1/operations`), as AWS-RunPatchBaseline's parameters.
 public struct OperationRequest: Sendable, Equatable {
@@ -81,7 +83,13 @@ public struct OperationRequest: Sendable, Equatable {
 
 public struct RequestProblem: Error, Sendable, CustomStringConvertible {
     public var description: String
+    /// Set when the operation ended early, at a safe point, because it was cancelled or ran out of time.
+    public var stopped: StopRequest.Stopped?
     public init(_ description: String) { self.description = description }
+    init(_ stopped: StopRequest.Stopped) {
+        description = stopped.description
+        self.stopped = stopped
+    }
 }
 
 /// Runs one operation at a time, records everything durably, and finishes operations a reboot interrupted.
@@ -90,6 +98,16 @@ public actor OperationRunner {
         case started(String)
         case conflict(String)
         case invalid(String)
+    }
+
+    public enum CancelResult: Sendable, Equatable {
+        /// The running operation stops at its next safe point.
+        case cancelling
+        /// The operation was waiting for a reboot: it is Cancelled now, and no reboot follows.
+        case cancelled
+        /// It already ended, with this status.
+        case ended(String)
+        case notFound
     }
 
     let store: PatchStore
@@ -101,7 +119,12 @@ public actor OperationRunner {
     private var progressBase = 0
     private var current: (id: String, phase: String)?
     private var task: Task<Void, Never>?
+    private var stop: StopRequest?
+    private var deadline: Task<Void, Never>?
+    /// Waits, after a reboot command, for the node to go down; past `reboot_wait_seconds` it asks again or fails.
+    private var rebootWatch: Task<Void, Never>?
     private var rebootHook: @Sendable () async -> Void
+    let logger = Logger(label: "patchd.operation")
 
     public init(
         store: PatchStore, configuration: DaemonConfiguration, runner: any CommandRunning = SystemCommandRunner(),
@@ -174,8 +197,52 @@ public actor OperationRunner {
         current = (id, "starting")
         progress = []
         progressBase = 0
-        task = Task { await self.execute(id: id, request: request) }
+        let stop = StopRequest()
+        self.stop = stop
+        let seconds =
+            request.operation == .scan ? configuration.scanTimeoutSeconds : configuration.installTimeoutSeconds
+        let setting = request.operation == .scan ? "scan_timeout_seconds" : "install_timeout_seconds"
+        deadline = Task {
+            try? await Task.sleep(for: .seconds(seconds))
+            guard !Task.isCancelled else { return }
+            stop.request(
+                .timedOut, detail: "the \(request.operation.rawValue) ran longer than \(setting) (\(seconds) s)")
+        }
+        task = Task { await self.execute(id: id, request: request, stop: stop) }
         return .started(id)
+    }
+
+    /// Cancels the running operation (at its next safe point: a package transaction that has started runs to its
+    /// end) or one waiting for a reboot (no reboot follows; its patches stay InstalledPendingReboot).
+    public func cancel(id: String, by uid: UInt32) -> CancelResult {
+        if current?.id == id, let stop {
+            if stop.request(.cancelled, detail: "cancelled by uid \(uid)") {
+                note("cancel requested by uid \(uid); stopping at the next safe point")
+                log(.notice, "cancel requested by uid \(uid)", id: id)
+            }
+            return .cancelling
+        }
+        guard let op = (try? store.operation(id: id)) ?? nil else { return .notFound }
+        guard op.status.isActive, op.phase == "awaiting-reboot" else { return .ended(op.status.rawValue) }
+        rebootWatch?.cancel()
+        rebootWatch = nil
+        _ = try? store.update(id: id) {
+            $0.status = .cancelled
+            $0.phase = nil
+            $0.endedAt = self.clock()
+            $0.error =
+                "the reboot was cancelled by uid \(uid); installed patches stay InstalledPendingReboot until the node "
+                + "reboots and a Scan runs"
+        }
+        log(.notice, "reboot cancelled by uid \(uid)", id: id)
+        return .cancelled
+    }
+
+    /// A journal entry about an operation, with OPERATION_ID (and the given fields) as structured fields.
+    nonisolated func log(_ level: Logger.Level, _ message: String, id: String, _ fields: Logger.Metadata = [:]) {
+        var metadata = fields
+        metadata["operation_id"] = .string(id)
+        logger.log(level: level, "\(message)", metadata: metadata)
     }
 
     /// Waits for the running operation (graceful stop never abandons an install half-way).
@@ -183,24 +250,51 @@ public actor OperationRunner {
         while let t = task { await t.value }
     }
 
-    private func execute(id: String, request: OperationRequest) async {
+    private func execute(id: String, request: OperationRequest, stop: StopRequest) async {
         let started = clock()
         _ = try? store.update(id: id) {
             $0.status = .inProgress
             $0.startedAt = started
         }
         note("\(request.operation.rawValue) started")
+        log(
+            .info, "\(request.operation.rawValue) started", id: id,
+            ["operation": .string(request.operation.rawValue), "reboot_option": .string(request.rebootOption.rawValue)])
         var outcome: Result<PatchReport, RequestProblem>
         do {
-            outcome = .success(try await perform(request, operationTime: started, id: id))
+            outcome = .success(try await perform(request, operationTime: started, id: id, stop: stop))
         } catch let problem as RequestProblem {
             outcome = .failure(problem)
+        } catch let stopped as StopRequest.Stopped {
+            outcome = .failure(RequestProblem(stopped))
+        } catch let failure as AptScan.Failure {
+            outcome = .failure(failure.stopped.map(RequestProblem.init) ?? RequestProblem(failure.description))
         } catch {
             outcome = .failure(RequestProblem("\(error)"))
         }
+        deadline?.cancel()
+        deadline = nil
+        stop.release()
+        self.stop = nil
         await finish(id: id, request: request, outcome: outcome, started: started)
         current = nil
         task = nil
+    }
+
+    /// Runs read-only `work` off the actor and returns its result — or throws ``StopRequest/Stopped`` as soon as a
+    /// stop is requested, abandoning the work (it changes nothing; its result is dropped when it comes).
+    static func untilStopped<T: Sendable>(
+        _ stop: StopRequest, before step: String, _ work: @escaping @Sendable () throws -> T
+    ) async throws -> T {
+        let first = FirstResult<T>()
+        Task.detached { first.resolve(Result { try work() }) }
+        Task {
+            await stop.wait()
+            if let (reason, detail) = stop.requested {
+                first.resolve(.failure(StopRequest.Stopped(reason: reason, detail: detail, before: step)))
+            }
+        }
+        return try await first.value()
     }
 
     private func loadBaseline(_ request: OperationRequest, os: OperatingSystem) async throws -> PatchBaseline? {
@@ -228,8 +322,9 @@ public actor OperationRunner {
         )
     }
 
-    private func perform(_ request: OperationRequest, operationTime: UTCInstant, id: String) async throws -> PatchReport
-    {
+    private func perform(
+        _ request: OperationRequest, operationTime: UTCInstant, id: String, stop: StopRequest
+    ) async throws -> PatchReport {
         let root = configuration.root
         let (os, _) = try AptInventoryReader.detect(root: root)
         let baseline = try await loadBaseline(request, os: os)
@@ -240,8 +335,11 @@ public actor OperationRunner {
             let options = AptScan.Options(
                 root: root, baseline: baseline, operationTime: operationTime, pendingReboot: pending)
             let clock = self.clock
-            // The scan is CPU work: off the actor, so status requests are answered meanwhile.
-            return try await Task.detached { try AptScan.run(options, clock: clock).report }.value
+            // The scan is CPU work: off the actor, so status requests are answered meanwhile; read-only, so a
+            // cancel or the deadline ends the operation at once.
+            return try await Self.untilStopped(stop, before: "the scan finished") {
+                try AptScan.run(options, clock: clock).report
+            }
         case .install:
             setPhase("installing")
             var overrides: [InstallOverride]?
@@ -255,6 +353,7 @@ public actor OperationRunner {
                 overrides = try InstallOverrideListReader.parse(String(decoding: data, as: UTF8.self), source: file)
             }
             let noteLine: @Sendable (String) -> Void = { line in Task { await self.note(line) } }
+            try stop.check(before: "the pre-install hooks")
             setPhase("pre-install hooks")
             if let failure = await hooks.run(
                 .preInstall, operationId: id, operation: "Install", rebootOption: request.rebootOption.rawValue,
@@ -269,7 +368,7 @@ public actor OperationRunner {
                 installOverrideListSource: request.installOverrideList, rebootOption: request.rebootOption,
                 operationTime: operationTime, update: configuration.updateBeforeInstall,
                 lockWait: .seconds(configuration.lockWaitSeconds),
-                installTimeout: .seconds(configuration.installTimeoutSeconds))
+                installTimeout: .seconds(configuration.installTimeoutSeconds), stop: stop)
             var report = try await AptInstall.run(options, runner: runner, clock: clock) { line in
                 Task { await self.note(line) }
             }
@@ -293,9 +392,18 @@ public actor OperationRunner {
             if request.operation == .install {
                 await runOnExit(id: id, rebootOption: request.rebootOption.rawValue)
             }
-            note("failed: \(problem)")
+            let status: OperationStatus =
+                switch problem.stopped?.reason {
+                case .cancelled: .cancelled
+                case .timedOut: .timedOut
+                case nil: .failed
+                }
+            note("\(status.rawValue): \(problem)")
+            log(
+                status == .cancelled ? .notice : .error, "\(request.operation.rawValue) \(status.rawValue): \(problem)",
+                id: id, ["operation": .string(request.operation.rawValue), "status": .string(status.rawValue)])
             _ = try? store.update(id: id) {
-                $0.status = .failed
+                $0.status = status
                 $0.error = problem.description
                 $0.endedAt = self.clock()
                 $0.phase = nil
@@ -335,11 +443,95 @@ public actor OperationRunner {
                     }
                 }
             }
+            logPatches(report, id: id)
+            let summary = report.summary
+            log(
+                failed ? .error : .info,
+                "\(request.operation.rawValue) \(mustReboot ? "done, rebooting" : failed ? "Failed" : "Success"): "
+                    + "\(summary.missing) missing, \(summary.failed) failed, \(summary.installedPendingReboot) pending reboot",
+                id: id,
+                [
+                    "operation": .string(request.operation.rawValue),
+                    "status": .string(mustReboot ? "InProgress" : failed ? "Failed" : "Success"),
+                    "missing_count": .stringConvertible(summary.missing),
+                    "failed_count": .stringConvertible(summary.failed),
+                    "installed_pending_reboot_count": .stringConvertible(summary.installedPendingReboot),
+                    "compliant": .stringConvertible(summary.isCompliant),
+                ])
             if !mustReboot && request.operation == .install {
                 await runOnExit(id: id, rebootOption: request.rebootOption.rawValue)
             }
             note(mustReboot ? "rebooting" : "finished: \(failed ? "Failed" : "Success")")
-            if mustReboot { await rebootHook() }
+            if mustReboot { await rebootAndWatch(id: id) }
+        }
+    }
+
+    /// At most this many per-patch journal entries per operation (then one saying how many more).
+    static let patchLogLimit = 500
+
+    /// One journal entry per patch that needs attention or changed in this run — Missing, Failed,
+    /// InstalledPendingReboot, and Installed by this operation — with PACKAGE, PATCH_ID and PATCH_STATE fields.
+    private func logPatches(_ report: PatchReport, id: String) {
+        let start = report.operationStartTime
+        let notable = report.evaluation.decisions.filter { d in
+            switch d.state {
+            case .missing, .failed, .installedPendingReboot: true
+            case .installed: report.operation == .install && (d.installedTime.map { $0 >= start } ?? false)
+            default: false
+            }
+        }
+        for d in notable.prefix(Self.patchLogLimit) {
+            var fields: Logger.Metadata = [
+                "operation": .string(report.operation.rawValue), "package": .string(d.key.name),
+                "patch_id": .string(d.id), "patch_state": .string(d.state.displayName),
+                "compliance_level": .string(d.complianceLevel.rawValue),
+            ]
+            if let v = d.installedVersion { fields["installed_version"] = .string(v) }
+            if let v = d.targetVersion { fields["available_version"] = .string(v) }
+            if let v = d.severity { fields["severity"] = .string(v) }
+            if let v = d.classification { fields["classification"] = .string(v) }
+            if !d.cveIds.isEmpty { fields["cve_ids"] = .string(d.cveIds.joined(separator: ",")) }
+            let level: Logger.Level = d.state == .failed ? .warning : d.state == .installed ? .info : .notice
+            log(level, "\(d.id): \(d.state.displayName) \(d.targetVersion ?? d.installedVersion ?? "")", id: id, fields)
+        }
+        if notable.count > Self.patchLogLimit {
+            log(.notice, "\(notable.count - Self.patchLogLimit) more patch(es) not logged one by one", id: id)
+        }
+    }
+
+    /// Runs the reboot command, then waits `reboot_wait_seconds` for the node to go down. If it is still up (the
+    /// same boot), the reboot is asked again, up to `maximum_reboot_attempts`, then the operation fails — never a
+    /// reboot loop.
+    private func rebootAndWatch(id: String) async {
+        log(.notice, "rebooting: \(configuration.rebootCommand.joined(separator: " "))", id: id)
+        await rebootHook()
+        let wait = configuration.rebootWaitSeconds
+        rebootWatch?.cancel()
+        rebootWatch = Task {
+            try? await Task.sleep(for: .seconds(wait))
+            guard !Task.isCancelled else { return }
+            await self.rebootDidNotHappen(id: id)
+        }
+    }
+
+    private func rebootDidNotHappen(id: String) async {
+        rebootWatch = nil
+        guard let op = (try? store.operation(id: id)) ?? nil, op.status.isActive, op.phase == "awaiting-reboot",
+            op.bootId == bootId()
+        else { return }
+        if op.rebootAttempts < configuration.maximumRebootAttempts {
+            _ = try? store.update(id: id) { $0.rebootAttempts += 1 }
+            log(.warning, "the node did not reboot within \(configuration.rebootWaitSeconds) s; asking again", id: id)
+            await rebootAndWatch(id: id)
+        } else {
+            _ = try? store.update(id: id) {
+                $0.status = .failed
+                $0.phase = nil
+                $0.endedAt = self.clock()
+                $0.error = "the node did not reboot after \(op.rebootAttempts) attempt(s)"
+            }
+            log(.error, "the node did not reboot after \(op.rebootAttempts) attempt(s)", id: id)
+            await runOnExit(id: id, rebootOption: op.rebootOption ?? "RebootIfNeeded")
         }
     }
 
@@ -373,9 +565,13 @@ public actor OperationRunner {
                         $0.endedAt = self.clock()
                         $0.progress = "completed after reboot"
                     }
+                    log(.info, "Install completed after the reboot", id: op.id)
+                    // On-exit hooks run last, after the reboot; in the background, so serving starts now.
+                    let option = op.rebootOption ?? "RebootIfNeeded"
+                    Task { await self.runOnExit(id: op.id, rebootOption: option) }
                 } else if op.rebootAttempts < configuration.maximumRebootAttempts {
                     _ = try? store.update(id: op.id) { $0.rebootAttempts += 1 }
-                    await rebootHook()
+                    await rebootAndWatch(id: op.id)
                 } else {
                     _ = try? store.update(id: op.id) {
                         $0.status = .failed
@@ -408,4 +604,37 @@ public actor OperationRunner {
 
     /// Tests replace the reboot command's effect.
     public func setRebootHook(_ hook: @escaping @Sendable () async -> Void) { rebootHook = hook }
+}
+
+/// The first of several results to arrive; later ones are ignored.
+final class FirstResult<T: Sendable>: Sendable {
+    private struct State {
+        var result: Result<T, any Error>?
+        var waiter: CheckedContinuation<Result<T, any Error>, Never>?
+    }
+
+    private let state = Mutex(State())
+
+    func resolve(_ result: Result<T, any Error>) {
+        let waiter = state.withLock { s -> CheckedContinuation<Result<T, any Error>, Never>? in
+            guard s.result == nil else { return nil }
+            s.result = result
+            defer { s.waiter = nil }
+            return s.waiter
+        }
+        waiter?.resume(returning: result)
+    }
+
+    /// Waits for the first result (one caller).
+    func value() async throws -> T {
+        let result = await withCheckedContinuation { (c: CheckedContinuation<Result<T, any Error>, Never>) in
+            let ready = state.withLock { s -> Result<T, any Error>? in
+                if let r = s.result { return r }
+                s.waiter = c
+                return nil
+            }
+            if let ready { c.resume(returning: ready) }
+        }
+        return try result.get()
+    }
 }
