@@ -353,11 +353,20 @@ struct DaemonProcessTests {
                         phase: "awaiting-reboot", rebootAttempts: attempts))
             }
         }
-        let config = "boot_id_path: \(bootFile)\nreboot_command: [\"\(state)/reboot.sh\"]\nmaximum_reboot_attempts: 2\n"
+        // The on-exit hook runs once the operation's outcome is final: after the reboot, or once it never came.
+        let hookRuns = state + "/on-exit"
+        try Self.hook(state, "on-exit", "10-done", marker: hookRuns)
+        let config =
+            "boot_id_path: \(bootFile)\nreboot_command: [\"\(state)/reboot.sh\"]\nmaximum_reboot_attempts: 2\n"
+            + "hooks_directory: \(state)/hooks\n"
+        func onExitRuns() -> Int {
+            ((try? String(contentsOfFile: hookRuns, encoding: .utf8)) ?? "").split(separator: "\n").count
+        }
         // Same boot: the reboot never happened. One more attempt is allowed (2 in all)...
         var daemon = try DaemonProcess(config: config, stateDirectory: state + "/db")
         try daemon.waitUntilServing()
         #expect((try? String(contentsOfFile: marker, encoding: .utf8)) == "reboot\n")
+        #expect(onExitRuns() == 0)
         daemon.stop()
         // ...then Failed, not a reboot loop.
         daemon = try DaemonProcess(config: config, stateDirectory: state + "/db")
@@ -366,6 +375,8 @@ struct DaemonProcessTests {
         #expect(failed["status"]?.stringValue == "Failed")
         #expect(failed["error"]?.stringValue?.contains("did not reboot") == true)
         #expect((try? String(contentsOfFile: marker, encoding: .utf8)) == "reboot\n")
+        usleep(500_000)
+        #expect(onExitRuns() == 1)
         daemon.stop()
 
         // A second operation waiting for a reboot, and this time the boot id changes: completed once, Success.
@@ -383,6 +394,8 @@ struct DaemonProcessTests {
         try daemon.waitUntilServing()
         let (_, done) = try daemon.request("GET", "/v1/operations/a0000000-0000-0000-0000-000000000002")
         #expect(done["status"]?.stringValue == "Success", "\(daemon.logText)")
+        usleep(500_000)
+        #expect(onExitRuns() == 2)
         #expect((try? String(contentsOfFile: marker, encoding: .utf8)) == "reboot\n")
     }
 

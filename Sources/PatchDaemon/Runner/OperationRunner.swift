@@ -579,6 +579,9 @@ public actor OperationRunner {
                         $0.endedAt = self.clock()
                         $0.error = "the node did not reboot after \(op.rebootAttempts) attempt(s)"
                     }
+                    log(.error, "the node did not reboot after \(op.rebootAttempts) attempt(s)", id: op.id)
+                    let option = op.rebootOption ?? "RebootIfNeeded"
+                    Task { await self.runOnExit(id: op.id, rebootOption: option) }
                 }
             } else {
                 _ = try? store.update(id: op.id) {
