@@ -102,7 +102,7 @@ let package = Package(
         .testTarget(
             name: "PatchAgentTests", dependencies: ["PatchAgent", "PatchTestSupport"], swiftSettings: strict),
         .testTarget(
-            name: "AWSProtocolTests", dependencies: ["AWSProtocol", "PatchTestSupport"],
+            name: "AWSProtocolTests", dependencies: ["AWSProtocol", "PatchTestSupport"], exclude: ["Fixtures"],
             swiftSettings: strict),
         .testTarget(name: "TransportTests", dependencies: ["Transport", "PatchTestSupport"], swiftSettings: strict),
         .testTarget(name: "SystemdTests", dependencies: ["Systemd", "PatchTestSupport"], swiftSettings: strict),
