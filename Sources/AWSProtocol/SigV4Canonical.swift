@@ -167,6 +167,25 @@ public enum SigV4 {
             .joined(separator: "\n")
     }
 
+    /// Signs a request whose every part is already decided: the names to sign (present in `headers`, lower-case),
+    /// the query as it is signed, the payload hash and the time. The signature, and the canonical request behind it.
+    static func sign(
+        method: String, path: String, query: [(name: String, value: String)],
+        headers: [(name: String, value: String)], signedNames: [String], payloadHash: String, amzDate: String,
+        secret: String, region: String, service: String, rules: Rules
+    ) -> (signature: String, canonicalRequest: String) {
+        let dateStamp = String(amzDate.prefix(8))
+        let canonical = canonicalRequest(
+            method: method, canonicalURI: canonicalURI(path, rules: rules), canonicalQuery: canonicalQuery(query),
+            canonicalHeaders: canonicalHeaders(headers, names: signedNames),
+            signedHeaders: signedNames.joined(separator: ";"), payloadHash: payloadHash)
+        let scope = credentialScope(dateStamp: dateStamp, region: region, service: service)
+        let signature = signature(
+            stringToSign: stringToSign(canonicalRequest: canonical, amzDate: amzDate, scope: scope), secret: secret,
+            dateStamp: dateStamp, region: region, service: service)
+        return (signature, canonical)
+    }
+
     // MARK: Signing
 
     /// `date/region/service/aws4_request`.

@@ -90,6 +90,20 @@ public struct SigV4Request: Sendable {
             headers: headers, body: body)
     }
 
+    /// A request as a server receives it: the request target (`/path?query`) and the headers, `Host` among them,
+    /// which gives `host` and `port`.
+    /// - Throws: `SigV4Error` `invalidURL` when the target is not an origin-form path, or `Host` is missing or bad.
+    public init(
+        method: String, scheme: String = "https", target: String, headers: [(name: String, value: String)],
+        body: [UInt8] = []
+    ) throws(SigV4Error) {
+        guard target.hasPrefix("/") else { throw SigV4Error(.invalidURL, "\(target): not a path") }
+        guard let host = headers.last(where: { $0.name.lowercased() == "host" })?.value.trimmedOfSpaces,
+            !host.isEmpty, !host.contains("/"), !host.contains("@")
+        else { throw SigV4Error(.invalidURL, "\(target): no usable Host header") }
+        try self.init(method: method, url: "\(scheme)://\(host)\(target)", headers: headers, body: body)
+    }
+
     /// The `Host` header's value: the host, and the port unless it is the scheme's default.
     public var hostHeader: String {
         let name = host.contains(":") ? "[\(host)]" : host

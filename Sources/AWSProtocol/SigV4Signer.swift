@@ -86,12 +86,12 @@ public struct SigV4Signer: Sendable {
         var headers = request.headers.filter { $0.name.lowercased() != "authorization" }
         if !headers.contains(where: { $0.name.lowercased() == "host" }) { headers.append(("host", request.hostHeader)) }
         let names = SigV4.defaultSignedNames(headers)
-        let dateStamp = SigV4.dateStamp(time)
-        let scope = SigV4.credentialScope(dateStamp: dateStamp, region: region, service: service)
+        let amzDate = SigV4.amzDate(time)
+        let scope = SigV4.credentialScope(dateStamp: SigV4.dateStamp(time), region: region, service: service)
         var query = request.query
         query.append(("X-Amz-Algorithm", SigV4.algorithm))
         query.append(("X-Amz-Credential", "\(credentials.accessKeyID)/\(scope)"))
-        query.append(("X-Amz-Date", SigV4.amzDate(time)))
+        query.append(("X-Amz-Date", amzDate))
         query.append(("X-Amz-Expires", String(expiresIn)))
         query.append(("X-Amz-SignedHeaders", names.joined(separator: ";")))
         if let token = credentials.sessionToken { query.append(("X-Amz-Security-Token", token)) }
@@ -99,15 +99,13 @@ public struct SigV4Signer: Sendable {
             rules.sendsContentSHA256
             ? SigV4.unsignedPayload
             : request.header("X-Amz-Content-SHA256") ?? SigV4.hexSHA256(request.body)
-        let canonicalQuery = SigV4.canonicalQuery(query)
-        let canonical = SigV4.canonicalRequest(
-            method: request.method, canonicalURI: SigV4.canonicalURI(request.path, rules: rules),
-            canonicalQuery: canonicalQuery, canonicalHeaders: SigV4.canonicalHeaders(headers, names: names),
-            signedHeaders: names.joined(separator: ";"), payloadHash: payloadHash)
-        let signature = SigV4.signature(
-            stringToSign: SigV4.stringToSign(canonicalRequest: canonical, amzDate: SigV4.amzDate(time), scope: scope),
-            secret: credentials.secretAccessKey, dateStamp: dateStamp, region: region, service: service)
-        return "\(request.scheme)://\(request.hostHeader)\(request.path)?\(canonicalQuery)&X-Amz-Signature=\(signature)"
+        let signature = SigV4.sign(
+            method: request.method, path: request.path, query: query, headers: headers, signedNames: names,
+            payloadHash: payloadHash, amzDate: amzDate, secret: credentials.secretAccessKey, region: region,
+            service: service, rules: rules
+        ).signature
+        return "\(request.scheme)://\(request.hostHeader)\(request.path)?\(SigV4.canonicalQuery(query))"
+            + "&X-Amz-Signature=\(signature)"
     }
 
     /// The request with the date, token and payload headers in place, and the headers that were added.
@@ -134,17 +132,13 @@ public struct SigV4Signer: Sendable {
         var headers = request.headers
         if !headers.contains(where: { $0.name.lowercased() == "host" }) { headers.append(("host", request.hostHeader)) }
         let names = SigV4.defaultSignedNames(headers)
+        let (signature, canonical) = SigV4.sign(
+            method: request.method, path: request.path, query: request.query, headers: headers, signedNames: names,
+            payloadHash: request.header("X-Amz-Content-SHA256") ?? SigV4.hexSHA256(request.body),
+            amzDate: SigV4.amzDate(time), secret: credentials.secretAccessKey, region: region, service: service,
+            rules: rules)
+        let scope = SigV4.credentialScope(dateStamp: SigV4.dateStamp(time), region: region, service: service)
         let signedHeaders = names.joined(separator: ";")
-        let dateStamp = SigV4.dateStamp(time)
-        let scope = SigV4.credentialScope(dateStamp: dateStamp, region: region, service: service)
-        let canonical = SigV4.canonicalRequest(
-            method: request.method, canonicalURI: SigV4.canonicalURI(request.path, rules: rules),
-            canonicalQuery: SigV4.canonicalQuery(request.query),
-            canonicalHeaders: SigV4.canonicalHeaders(headers, names: names), signedHeaders: signedHeaders,
-            payloadHash: request.header("X-Amz-Content-SHA256") ?? SigV4.hexSHA256(request.body))
-        let signature = SigV4.signature(
-            stringToSign: SigV4.stringToSign(canonicalRequest: canonical, amzDate: SigV4.amzDate(time), scope: scope),
-            secret: credentials.secretAccessKey, dateStamp: dateStamp, region: region, service: service)
         let value =
             "\(SigV4.algorithm) Credential=\(credentials.accessKeyID)/\(scope), SignedHeaders=\(signedHeaders), "
             + "Signature=\(signature)"
