@@ -1,7 +1,11 @@
 public import PatchCore
 
 /// An access key: its id, its secret, and the session token that temporary credentials come with.
-public struct AWSCredentials: Sendable, Hashable, CustomStringConvertible {
+///
+/// Printing, debug-printing and `dump` show the key id only.
+public struct AWSCredentials: Sendable, Hashable, CustomStringConvertible, CustomDebugStringConvertible,
+    CustomReflectable
+{
     /// `AKIA…`, `ASIA…`, or the hub's own key ids.
     public var accessKeyID: String
     /// The secret; never printed.
@@ -19,6 +23,14 @@ public struct AWSCredentials: Sendable, Hashable, CustomStringConvertible {
     /// The key id only: descriptions end up in logs.
     public var description: String {
         "AWSCredentials(\(accessKeyID)\(sessionToken == nil ? "" : ", with session token"))"
+    }
+
+    /// The same as `description`.
+    public var debugDescription: String { description }
+
+    /// The key id only, so that `dump` and test failure messages leave the secret out.
+    public var customMirror: Mirror {
+        Mirror(self, children: ["accessKeyID": accessKeyID, "hasSessionToken": sessionToken != nil])
     }
 }
 
