@@ -24,6 +24,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        // SHA-256 and HMAC for SigV4, Ed25519 for snapshot signatures: BoringSSL-backed, audited, no code of ours.
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
     ],
     targets: [
         // Pure decisions: baselines, versions, name patterns, the approval engine. No IO, no clock.
@@ -43,6 +45,12 @@ let package = Package(
         .target(name: "CCurl"),
         // HTTPS with libcurl: certificate verification always on, timeouts, size limits, retries.
         .target(name: "Transport", dependencies: ["CCurl"], swiftSettings: strict),
+        // The AWS wire protocol without IO: SigV4 signing (headers and presigned URLs) and its server-side check,
+        // the JSON 1.1 request and error envelope. Bytes and strings in, bytes and strings out; no libcurl.
+        .target(
+            name: "AWSProtocol",
+            dependencies: ["PatchCore", .product(name: "Crypto", package: "swift-crypto")],
+            swiftSettings: strict),
         // The workflows: Scan and Install on a root, and their reports.
         .target(
             name: "PatchAgent",
@@ -93,6 +101,9 @@ let package = Package(
             exclude: ["Fixtures"], swiftSettings: strict),
         .testTarget(
             name: "PatchAgentTests", dependencies: ["PatchAgent", "PatchTestSupport"], swiftSettings: strict),
+        .testTarget(
+            name: "AWSProtocolTests", dependencies: ["AWSProtocol", "PatchTestSupport"], exclude: ["Fixtures"],
+            swiftSettings: strict),
         .testTarget(name: "TransportTests", dependencies: ["Transport", "PatchTestSupport"], swiftSettings: strict),
         .testTarget(name: "SystemdTests", dependencies: ["Systemd", "PatchTestSupport"], swiftSettings: strict),
         .testTarget(name: "PatchStoreTests", dependencies: ["PatchStore", "PatchTestSupport"], swiftSettings: strict),
