@@ -53,7 +53,9 @@ public struct DaemonConfiguration: Sendable, Equatable {
         var config = DaemonConfiguration()
         let node: Node?
         do {
-            node = try Yams.compose(yaml: text)
+            // The basic resolver: every scalar stays text and this reader converts it. The default resolver would
+            // compile a dozen regular expressions (ICU) at every start to guess types no key here needs.
+            node = try Yams.compose(yaml: text, .basic)
         } catch let error as YamlError {
             throw Failure(description: "\(file): \(error)")
         } catch {
@@ -145,10 +147,11 @@ public struct DaemonConfiguration: Sendable, Equatable {
                     config.schedule.append(ScheduleEntry(cron: cron, operation: op, rebootOption: reboot))
                 }
             case "update_before_install":
-                guard let b = value.scalar.flatMap({ Bool.construct(from: $0) }) else {
-                    throw Failure(description: "\(where_()): expected true or false")
+                switch value.scalar?.string.lowercased() {
+                case "true", "yes", "on": config.updateBeforeInstall = true
+                case "false", "no", "off": config.updateBeforeInstall = false
+                default: throw Failure(description: "\(where_()): expected true or false")
                 }
-                config.updateBeforeInstall = b
             default:
                 throw Failure(description: "\(file):\(line): unknown key '\(key)'")
             }

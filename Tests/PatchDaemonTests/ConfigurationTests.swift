@@ -45,5 +45,11 @@ struct ConfigurationTests {
         #expect(config.rebootCommand == ["/bin/true", "--now"])
         #expect(config.maximumRebootAttempts == 5)
         #expect(config.caFile == "/etc/ca.pem")
+        for (text, value) in [("false", false), ("no", false), ("True", true), ("on", true)] {
+            let c = try DaemonConfiguration.parse("update_before_install: \(text)\n", file: "x.yaml")
+            #expect(c.updateBeforeInstall == value, "\(text)")
+        }
+        // Numbers and versions stay text until a key converts them: "1.10" is not the float 1.1.
+        #expect(try DaemonConfiguration.parse("socket_group: 1.10\n", file: "x.yaml").socketGroup == "1.10")
     }
 }
