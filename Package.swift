@@ -54,7 +54,9 @@ let package = Package(
         // The workflows: Scan and Install on a root, and their reports.
         .target(
             name: "PatchAgent",
-            dependencies: ["PatchCore", "PackageManagers", "Transport", .product(name: "Yams", package: "Yams")],
+            dependencies: [
+                "PatchCore", "PackageManagers", "Transport", "AWSProtocol", .product(name: "Yams", package: "Yams"),
+            ],
             swiftSettings: strict),
         // sd_notify, socket activation and a journald log handler, over the native protocols (no libsystemd).
         .target(
