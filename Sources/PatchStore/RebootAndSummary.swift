@@ -90,20 +90,47 @@ extension PatchStore {
         }
     }
 
+    // MARK: - Upstream values
+
+    /// A value the upstream client keeps (last contact, the ContentHash last accepted per inventory type); keys start
+    /// with `upstream.`.
+    public func upstreamValue(_ key: String) throws(StoreError) -> String? {
+        precondition(key.hasPrefix("upstream."), "upstream values are named upstream.*")
+        return try read("reading \(key)") { db in try Self.setting(key, db) }
+    }
+
+    public func setUpstreamValue(_ key: String, _ value: String?) throws(StoreError) {
+        precondition(key.hasPrefix("upstream."), "upstream values are named upstream.*")
+        try write("recording \(key)") { db in try Self.setSetting(key, value, db) }
+    }
+
+    /// How many reports wait in the outbox.
+    public func outboxDepth() throws(StoreError) -> Int {
+        try read("counting the outbox") { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM outbox") ?? 0 }
+    }
+
     // MARK: - Settings
 
     static func setting(_ key: SettingKey, _ db: Database) throws -> String? {
-        try String.fetchOne(db, sql: "SELECT value FROM setting WHERE key = ?", arguments: [key.rawValue])
+        try setting(key.rawValue, db)
+    }
+
+    static func setting(_ key: String, _ db: Database) throws -> String? {
+        try String.fetchOne(db, sql: "SELECT value FROM setting WHERE key = ?", arguments: [key])
     }
 
     static func setSetting(_ key: SettingKey, _ value: String?, _ db: Database) throws {
+        try setSetting(key.rawValue, value, db)
+    }
+
+    static func setSetting(_ key: String, _ value: String?, _ db: Database) throws {
         if let value {
             try db.execute(
                 sql:
                     "INSERT INTO setting (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-                arguments: [key.rawValue, value])
+                arguments: [key, value])
         } else {
-            try db.execute(sql: "DELETE FROM setting WHERE key = ?", arguments: [key.rawValue])
+            try db.execute(sql: "DELETE FROM setting WHERE key = ?", arguments: [key])
         }
     }
 }
