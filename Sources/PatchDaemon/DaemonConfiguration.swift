@@ -31,6 +31,10 @@ public struct DaemonConfiguration: Sendable, Equatable {
     public var hookTimeoutSeconds = 600
     /// journald's native-protocol socket (used when systemd connected stderr to the journal).
     public var journalSocket = "/run/systemd/journal/socket"
+    /// The control plane's endpoint (AWS SSM JSON API: our hub, or AWS); nil: no control plane.
+    public var upstreamEndpoint: String?
+    /// The region requests are signed for.
+    public var upstreamRegion = "us-east-1"
     /// The local schedule: operations started at cron times (UTC), for nodes without a control plane.
     public var schedule: [ScheduleEntry] = []
 
@@ -101,6 +105,13 @@ public struct DaemonConfiguration: Sendable, Equatable {
             case "maximum_reboot_attempts": config.maximumRebootAttempts = try int(1...10)
             case "reboot_wait_seconds": config.rebootWaitSeconds = try int(1...86_400)
             case "journal_socket": config.journalSocket = try string()
+            case "upstream_endpoint":
+                let url = try string()
+                guard url.lowercased().hasPrefix("https://") else {
+                    throw Failure(description: "\(where_()): the control plane is reached over https:// only")
+                }
+                config.upstreamEndpoint = url
+            case "upstream_region": config.upstreamRegion = try string()
             case "scan_timeout_seconds": config.scanTimeoutSeconds = try int(1...86_400)
             case "install_timeout_seconds": config.installTimeoutSeconds = try int(1...86_400)
             case "lock_wait_seconds": config.lockWaitSeconds = try int(0...3600)

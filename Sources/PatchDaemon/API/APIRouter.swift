@@ -106,8 +106,24 @@ public struct APIRouter: Sendable {
                 ("summary", summary ?? .null),
                 ("pendingReboot", .bool(!(pending?.keys.isEmpty ?? true))),
                 ("patchGroup", .null),
-                ("upstream", .object([("configured", .bool(false))])),
+                ("upstream", await upstreamJSON()),
             ]))
+    }
+
+    /// The control plane: configured or not, this node's id there, the reports waiting, the last contact.
+    func upstreamJSON() async -> JSONValue {
+        guard let endpoint = configuration.upstreamEndpoint else { return .object([("configured", .bool(false))]) }
+        let state = await runner.upstreamState
+        let lastContact = (try? store.upstreamValue("upstream.lastContact")).flatMap { $0 }.flatMap(Int64.init)
+        return .object([
+            ("configured", .bool(true)), ("endpoint", .string(endpoint)),
+            ("region", .string(configuration.upstreamRegion)),
+            ("instanceId", state.map { .string($0.instanceId) } ?? .null),
+            ("registered", .bool(state != nil)),
+            ("outboxDepth", .number(String((try? store.outboxDepth()) ?? 0))),
+            ("lastContact", lastContact.map { .string(UTCInstant(secondsSinceEpoch: $0).iso8601) } ?? .null),
+            ("lastError", state?.lastError.map(JSONValue.string) ?? .null),
+        ])
     }
 
     func patches(_ request: HTTPRequest) -> HTTPResponse {
@@ -345,6 +361,17 @@ public struct APIRouter: Sendable {
                 out += "# HELP patchd_last_success_timestamp_seconds End of the last successful operation.\n"
                 out += "# TYPE patchd_last_success_timestamp_seconds gauge\n"
                 out += "patchd_last_success_timestamp_seconds \(lastSuccess)\n"
+            }
+        }
+        if configuration.upstreamEndpoint != nil {
+            out += "# HELP patchd_upstream_outbox_depth Reports waiting to be sent to the control plane.\n"
+            out += "# TYPE patchd_upstream_outbox_depth gauge\n"
+            out += "patchd_upstream_outbox_depth \((try? store.outboxDepth()) ?? 0)\n"
+            if let last = (try? store.upstreamValue("upstream.lastContact")).flatMap({ $0 }) {
+                out +=
+                    "# HELP patchd_upstream_last_contact_timestamp_seconds When the control plane last took a report.\n"
+                out += "# TYPE patchd_upstream_last_contact_timestamp_seconds gauge\n"
+                out += "patchd_upstream_last_contact_timestamp_seconds \(last)\n"
             }
         }
         if let states = try? store.patchStates() {

@@ -125,6 +125,33 @@ public actor OperationRunner {
     private var rebootWatch: Task<Void, Never>?
     private var rebootHook: @Sendable () async -> Void
     let logger = Logger(label: "patchd.operation")
+    /// Where results go when there is a control plane: this node's id, and the sender woken for each new report.
+    private var upstream: (instanceId: String, reporter: UpstreamReporter)?
+
+    /// The node id results are reported as, and the sender's last error, when there is a control plane.
+    public var upstreamState: (instanceId: String, lastError: String?)? {
+        get async {
+            guard let upstream else { return nil }
+            return (upstream.instanceId, await upstream.reporter.lastError)
+        }
+    }
+
+    /// Reports every later operation's result upstream, as node `instanceId`.
+    public func setUpstream(instanceId: String, reporter: UpstreamReporter) {
+        upstream = (instanceId, reporter)
+    }
+
+    /// Writes the report to the outbox (durably, before any attempt to send it) and wakes the sender.
+    private func queueReport(_ report: PatchReport, id: String) {
+        guard let upstream else { return }
+        let input = InventoryReport.putInventoryInput(report, instanceId: upstream.instanceId, executionId: id)
+        do {
+            try store.enqueue(kind: "PutInventory", payload: JSONWriter.write(input, pretty: false), dedupKey: id)
+            upstream.reporter.reportQueued()
+        } catch {
+            log(.error, "the report could not be queued for the control plane: \(error)", id: id)
+        }
+    }
 
     public init(
         store: PatchStore, configuration: DaemonConfiguration, runner: any CommandRunning = SystemCommandRunner(),
@@ -412,8 +439,9 @@ public actor OperationRunner {
             report.snapshotId = (try? store.operation(id: id))??.snapshotId
             let json = JSONWriter.write(report.json(), pretty: false)
             let failed = report.summary.failed > 0 || report.hookFailure != nil
-            // States and summary first: durable before any reboot.
+            // States and summary first: durable before any reboot; the report queued for the control plane too.
             try? store.replacePatchStates(operationId: id, Self.records(report, operationId: id))
+            queueReport(report, id: id)
             try? store.setLastSummary(
                 operationId: id, json: JSONWriter.write(report.json()["summary"] ?? .null, pretty: false))
             let installedNow = report.evaluation.decisions.filter { $0.state == .installedPendingReboot }.map(\.key)
@@ -556,8 +584,11 @@ public actor OperationRunner {
                     let rescan = try? AptScan.run(
                         AptScan.Options(root: configuration.root, operationTime: clock()), clock: clock
                     ).report
-                    if let rescan {
+                    if var rescan {
                         try? store.replacePatchStates(operationId: op.id, Self.records(rescan, operationId: op.id))
+                        // The result after the reboot is the one the control plane gets, once.
+                        rescan.snapshotId = op.snapshotId
+                        queueReport(rescan, id: op.id)
                     }
                     _ = try? store.update(id: op.id) {
                         $0.status = .success
