@@ -104,7 +104,9 @@ let package = Package(
         .testTarget(
             name: "AWSProtocolTests", dependencies: ["AWSProtocol", "PatchTestSupport"], exclude: ["Fixtures"],
             swiftSettings: strict),
-        .testTarget(name: "TransportTests", dependencies: ["Transport", "PatchTestSupport"], swiftSettings: strict),
+        .testTarget(
+            name: "TransportTests", dependencies: ["Transport", "PatchTestSupport"], exclude: ["Fixtures"],
+            swiftSettings: strict),
         .testTarget(name: "SystemdTests", dependencies: ["Systemd", "PatchTestSupport"], swiftSettings: strict),
         .testTarget(name: "PatchStoreTests", dependencies: ["PatchStore", "PatchTestSupport"], swiftSettings: strict),
         .testTarget(
