@@ -12,11 +12,12 @@ public final class PythonServerProcess: @unchecked Sendable {
     public let port: Int
     private let process: Process
 
-    /// Starts `python3 script arguments…` and waits for the port line.
+    /// Starts `python3 script arguments…` (python3 from PATH) and waits for the port line.
     public init(script: String, arguments: [String], stderrFile: String? = nil) throws {
         process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
-        process.arguments = [script] + arguments
+        // The python3 on PATH: the one with the test tools (botocore) installed.
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["python3", script] + arguments
         let pipe = Pipe()
         process.standardOutput = pipe
         if let stderrFile, FileManager.default.createFile(atPath: stderrFile, contents: nil) {
@@ -32,7 +33,8 @@ public final class PythonServerProcess: @unchecked Sendable {
         guard let port = Int(String(decoding: line, as: UTF8.self)) else {
             kill(process.processIdentifier, SIGKILL)
             process.waitUntilExit()
-            throw TestSupportError("\(script) did not start")
+            let stderr = stderrFile.flatMap { try? String(contentsOfFile: $0, encoding: .utf8) } ?? ""
+            throw TestSupportError("\(script) did not start: \(stderr.suffix(2000))")
         }
         self.port = port
     }
