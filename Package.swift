@@ -51,6 +51,9 @@ let package = Package(
             name: "AWSProtocol",
             dependencies: ["PatchCore", .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: strict),
+        // AWS JSON 1.1 calls over HTTPS: AWSProtocol's signed requests sent with Transport. Its own target so that
+        // Transport knows nothing of AWS and AWSProtocol stays free of IO.
+        .target(name: "AWSClient", dependencies: ["AWSProtocol", "Transport", "PatchCore"], swiftSettings: strict),
         // The workflows: Scan and Install on a root, and their reports.
         .target(
             name: "PatchAgent",
@@ -106,7 +109,14 @@ let package = Package(
         .testTarget(
             name: "AWSProtocolTests", dependencies: ["AWSProtocol", "PatchTestSupport"], exclude: ["Fixtures"],
             swiftSettings: strict),
-        .testTarget(name: "TransportTests", dependencies: ["Transport", "PatchTestSupport"], swiftSettings: strict),
+        .testTarget(
+            name: "TransportTests", dependencies: ["Transport", "PatchTestSupport"], exclude: ["Fixtures"],
+            swiftSettings: strict),
+        .testTarget(
+            name: "AWSClientTests",
+            dependencies: ["AWSClient", "AWSProtocol", "Transport", "PatchCore", "PatchTestSupport"],
+            exclude: ["Fixtures"],
+            swiftSettings: strict),
         .testTarget(name: "SystemdTests", dependencies: ["Systemd", "PatchTestSupport"], swiftSettings: strict),
         .testTarget(name: "PatchStoreTests", dependencies: ["PatchStore", "PatchTestSupport"], swiftSettings: strict),
         .testTarget(

@@ -10,6 +10,8 @@ static CURLcode (*p_easy_perform)(CURL *);
 static const char *(*p_easy_strerror)(CURLcode);
 static CURLcode (*p_easy_setopt)(CURL *, CURLoption, ...);
 static CURLcode (*p_easy_getinfo)(CURL *, CURLINFO, ...);
+static struct curl_slist *(*p_slist_append)(struct curl_slist *, const char *);
+static void (*p_slist_free_all)(struct curl_slist *);
 
 static pthread_once_t once = PTHREAD_ONCE_INIT;
 static char load_error[256];
@@ -34,6 +36,8 @@ static void load(void) {
     RESOLVE(p_easy_strerror, "curl_easy_strerror")
     RESOLVE(p_easy_setopt, "curl_easy_setopt")
     RESOLVE(p_easy_getinfo, "curl_easy_getinfo")
+    RESOLVE(p_slist_append, "curl_slist_append")
+    RESOLVE(p_slist_free_all, "curl_slist_free_all")
 #undef RESOLVE
     if (p_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
         snprintf(load_error, sizeof load_error, "curl_global_init failed");
@@ -59,3 +63,6 @@ CURLcode patchd_curl_set_pointer(CURL *h, CURLoption o, void *v) { return p_easy
 CURLcode patchd_curl_set_write(CURL *h, CURLoption o, patchd_curl_write_fn f) { return p_easy_setopt(h, o, f); }
 CURLcode patchd_curl_set_off(CURL *h, CURLoption o, curl_off_t v) { return p_easy_setopt(h, o, v); }
 CURLcode patchd_curl_info_long(CURL *h, CURLINFO i, long *v) { return p_easy_getinfo(h, i, v); }
+CURLcode patchd_curl_set_slist(CURL *h, CURLoption o, struct curl_slist *v) { return p_easy_setopt(h, o, v); }
+struct curl_slist *patchd_curl_slist_append(struct curl_slist *list, const char *s) { return p_slist_append(list, s); }
+void patchd_curl_slist_free_all(struct curl_slist *list) { p_slist_free_all(list); }

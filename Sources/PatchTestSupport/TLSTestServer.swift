@@ -7,13 +7,23 @@ import Foundation
 /// A real HTTPS server on loopback for tests: a CA and a server certificate made with the openssl CLI, served by
 /// Python's http.server with ssl. Serves files from `root`, plus `/slow` (never answers within the test's timeout),
 /// `/flaky-N` (503 until the Nth request, then 200 "ok") and `/status-CODE`.
+///
+/// Another server script may be given: it is run as `python3 SCRIPT ROOT CERT KEY CA ARGUMENTS…` and prints the
+/// port it bound as its first line. The CA also signs a client certificate (`clientCertificateFile`,
+/// `clientKeyFile`) for servers that ask for one.
 public final class TLSTestServer: @unchecked Sendable {
     // Everything is set in init; the process is stopped in deinit.
     public let directory: String
     public let root: String
     public let caFile: String
     public let port: Int
-    private let process: Process
+    /// A certificate for `CN=patchd test client`, signed by the test CA, and its key.
+    public let clientCertificateFile: String
+    public let clientKeyFile: String
+    /// The server's public key as a PEM file, and as the `sha256//<base64>` pin of its SubjectPublicKeyInfo.
+    public let serverPublicKeyFile: String
+    public let serverPublicKeyPin: String
+    private let process: PythonServerProcess
 
     public var baseURL: String { "https://localhost:\(port)" }
 
@@ -43,7 +53,8 @@ public final class TLSTestServer: @unchecked Sendable {
         server.serve_forever()
         """
 
-    public init() throws {
+    /// Makes the CA and the certificates, and starts `script` (default: the file server above).
+    public init(script: String? = nil, arguments: [String] = []) throws {
         directory = try TestDirectory.make(prefix: "patchd-tls")
         root = directory + "/www"
         try TestDirectory.makeDirectories(root)
@@ -67,24 +78,39 @@ public final class TLSTestServer: @unchecked Sendable {
                 "-CAcreateserial", "-out", d + "/server.pem", "-days", "2", "-extfile", d + "/ext.cnf",
             ],
             timeout: .seconds(30))
+        clientCertificateFile = d + "/client.pem"
+        clientKeyFile = d + "/client.key"
+        try TestProcess.runChecked(
+            [
+                "openssl", "req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout",
+                clientKeyFile, "-out", d + "/client.csr", "-subj", "/CN=patchd test client",
+            ], timeout: .seconds(30))
+        try TestProcess.runChecked(
+            [
+                "openssl", "x509", "-req", "-in", d + "/client.csr", "-CA", caFile, "-CAkey", d + "/ca.key",
+                "-CAcreateserial", "-out", clientCertificateFile, "-days", "2",
+            ],
+            timeout: .seconds(30))
+        serverPublicKeyFile = d + "/server-public.pem"
+        try TestProcess.runChecked(
+            ["openssl", "pkey", "-in", d + "/server.key", "-pubout", "-out", serverPublicKeyFile],
+            timeout: .seconds(30))
+        try TestProcess.runChecked(
+            [
+                "openssl", "pkey", "-pubin", "-in", serverPublicKeyFile, "-outform", "DER", "-out",
+                d + "/server-public.der",
+            ],
+            timeout: .seconds(30))
+        try TestProcess.runChecked(
+            ["openssl", "dgst", "-sha256", "-binary", "-out", d + "/server-public.sha256", d + "/server-public.der"],
+            timeout: .seconds(30))
+        let digest = try Data(contentsOf: URL(fileURLWithPath: d + "/server-public.sha256"))
+        serverPublicKeyPin = "sha256//" + digest.base64EncodedString()
         try TestDirectory.write(TLSTestServer.script, to: d + "/server.py")
-        process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
-        process.arguments = [d + "/server.py", root, d + "/server.pem", d + "/server.key"]
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        // The first line is the port it bound.
-        var line = [UInt8]()
-        while let byte = try pipe.fileHandleForReading.read(upToCount: 1), let b = byte.first, b != 0x0A {
-            line.append(b)
-        }
-        guard let port = Int(String(decoding: line, as: UTF8.self)) else {
-            kill(process.processIdentifier, SIGKILL)
-            throw TestSupportError("the TLS test server did not start")
-        }
-        self.port = port
+        process = try PythonServerProcess(
+            script: script ?? d + "/server.py",
+            arguments: [root, d + "/server.pem", d + "/server.key", caFile] + arguments, stderrFile: d + "/stderr")
+        port = process.port
     }
 
     public func serve(_ path: String, _ contents: String) throws {
@@ -92,9 +118,6 @@ public final class TLSTestServer: @unchecked Sendable {
     }
 
     deinit {
-        // SIGKILL: a child of the test runner may inherit a mask that blocks SIGTERM.
-        kill(process.processIdentifier, SIGKILL)
-        process.waitUntilExit()
         try? TestDirectory.remove(directory)
     }
 }

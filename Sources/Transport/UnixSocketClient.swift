@@ -1,8 +1,11 @@
 /// patchctl's client for the local patchd API: HTTP over the daemon's Unix socket, through libcurl.
 public struct UnixSocketClient: Sendable {
+    /// The daemon's socket.
     public var socketPath: String
+    /// The limit for one request.
     public var timeout: Duration
 
+    /// A client for the daemon listening on `socketPath`.
     public init(socketPath: String, timeout: Duration = .seconds(30)) {
         self.socketPath = socketPath
         self.timeout = timeout
@@ -13,15 +16,15 @@ public struct UnixSocketClient: Sendable {
         options.totalTimeout = timeout
         options.connectTimeout = .seconds(5)
         options.maximumBytes = 256 << 20
-        options.retries = 0
+        options.retry = .none
         return HTTPSClient(options: options)
     }
 
     /// One request; any status is returned (the API's errors are JSON bodies the caller shows).
     public func request(_ method: String, _ path: String, body: [UInt8]? = nil) throws(TransportError) -> HTTPSResponse
     {
-        let local = HTTPSClient.LocalRequest(socketPath: socketPath, method: method, body: body, onData: nil)
-        return try client.perform("http://patchd" + path, local: local)
+        let request = HTTPRequest(method: HTTPMethod(method), url: "http://patchd" + path, body: body ?? [])
+        return try client.perform(request, socketPath: socketPath)
     }
 
     /// A streamed GET (NDJSON progress): each piece of the body goes to `onData` as it arrives.
@@ -30,7 +33,7 @@ public struct UnixSocketClient: Sendable {
     {
         var streaming = self
         streaming.timeout = timeout
-        let local = HTTPSClient.LocalRequest(socketPath: socketPath, method: "GET", body: nil, onData: onData)
-        return try streaming.client.perform("http://patchd" + path, local: local).status
+        let request = HTTPRequest(url: "http://patchd" + path)
+        return try streaming.client.perform(request, socketPath: socketPath, onData: onData).status
     }
 }

@@ -10,7 +10,7 @@ struct HTTPSClientTests {
 
     func client(_ configure: (inout HTTPSClient.Options) -> Void = { _ in }) -> HTTPSClient {
         var options = HTTPSClient.Options(caFile: server.caFile)
-        options.initialBackoff = .milliseconds(50)
+        options.retry.initialBackoff = .milliseconds(50)
         configure(&options)
         return HTTPSClient(options: options)
     }
@@ -43,10 +43,10 @@ struct HTTPSClientTests {
         await #expect {
             _ = try await client().get(server.baseURL + "/status-404")
         } throws: { ($0 as? TransportError)?.status == 404 }
-        let r = try await client { $0.retries = 3 }.get(server.baseURL + "/flaky-3")
+        let r = try await client { $0.retry.maximumRetries = 3 }.get(server.baseURL + "/flaky-3")
         #expect(r.status == 200)
         await #expect {
-            _ = try await client { $0.retries = 1 }.get(server.baseURL + "/flaky-5")
+            _ = try await client { $0.retry.maximumRetries = 1 }.get(server.baseURL + "/flaky-5")
         } throws: { ($0 as? TransportError)?.status == 503 }
     }
 
@@ -63,7 +63,7 @@ struct HTTPSClientTests {
         await #expect {
             _ = try await client {
                 $0.totalTimeout = .milliseconds(500)
-                $0.retries = 0
+                $0.retry.maximumRetries = 0
             }.get(server.baseURL + "/slow")
         } throws: { ($0 as? TransportError)?.code == .timeout }
     }

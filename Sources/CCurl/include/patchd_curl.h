@@ -23,4 +23,9 @@ CURLcode patchd_curl_set_pointer(CURL *handle, CURLoption option, void *value);
 CURLcode patchd_curl_set_write(CURL *handle, CURLoption option, patchd_curl_write_fn fn);
 CURLcode patchd_curl_set_off(CURL *handle, CURLoption option, curl_off_t value);
 CURLcode patchd_curl_info_long(CURL *handle, CURLINFO info, long *value);
+/// A header list (CURLOPT_HTTPHEADER, CURLOPT_PROXYHEADER): the list must outlive the transfer.
+CURLcode patchd_curl_set_slist(CURL *handle, CURLoption option, struct curl_slist *list);
+/// Appends a copy of `string`; NULL when out of memory (then `list` is unchanged and still owned by the caller).
+struct curl_slist *patchd_curl_slist_append(struct curl_slist *list, const char *string);
+void patchd_curl_slist_free_all(struct curl_slist *list);
 #endif
