@@ -75,7 +75,8 @@ let package = Package(
         .target(
             name: "PatchDaemon",
             dependencies: [
-                "PatchCore", "PatchAgent", "PatchStore", "Systemd", "CPatchdShims",
+                "PatchCore", "PatchAgent", "PatchStore", "Systemd", "CPatchdShims", "AWSClient", "AWSProtocol",
+                "Transport",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

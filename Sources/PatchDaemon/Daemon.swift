@@ -1,9 +1,12 @@
+import AWSClient
+import AWSProtocol
 import Foundation
 import Logging
 import PatchCore
 import PatchStore
 import ServiceLifecycle
 import Systemd
+import Transport
 
 #if canImport(Glibc)
     import Glibc
@@ -81,6 +84,34 @@ public enum PatchdMain {
             UTCInstant(secondsSinceEpoch: Int64(Date().timeIntervalSince1970.rounded(.down)))
         }
         let runner = OperationRunner(store: store, configuration: configuration, clock: clock)
+        var reporter: UpstreamReporter?
+        if let endpoint = configuration.upstreamEndpoint {
+            let registration: NodeRegistration?
+            do {
+                registration = try NodeRegistration.load(stateDirectory: configuration.stateDirectory)
+            } catch {
+                logger.critical("\(error)")
+                return 1
+            }
+            if let registration {
+                let client = AWSJSONClient(
+                    endpoint: endpoint, region: configuration.upstreamRegion,
+                    credentials: AWSCredentials(
+                        accessKeyID: registration.accessKeyId, secretAccessKey: registration.secretAccessKey,
+                        sessionToken: registration.sessionToken),
+                    transport: HTTPSClient(options: HTTPSClient.Options(caFile: configuration.caFile)))
+                let sender = UpstreamReporter(store: store, clock: clock) { operation, input in
+                    try await client.call(operation: operation, input: input)
+                }
+                await runner.setUpstream(instanceId: registration.instanceId, reporter: sender)
+                reporter = sender
+                logger.info("reporting to \(endpoint) as \(registration.instanceId)")
+            } else {
+                logger.warning(
+                    "upstream_endpoint is \(endpoint) but this node is not registered (patchctl register): results stay local"
+                )
+            }
+        }
         await runner.resumeUnfinished()
         let router = APIRouter(runner: runner, store: store, configuration: configuration, clock: clock)
 
@@ -110,6 +141,7 @@ public enum PatchdMain {
             services.append(WatchdogService(watchdog: watchdog, notifier: notifier))
         }
         services.append(api)
+        if let reporter { services.append(ReporterService(reporter: reporter)) }
         if !configuration.schedule.isEmpty {
             let scheduler = Scheduler(
                 entries: configuration.schedule, clock: clock, sleep: { try? await Task.sleep(for: $0) },
@@ -156,6 +188,15 @@ struct APIService: Service {
         }
         await runner.waitUntilIdle()
         logger.info("stopped")
+    }
+}
+
+/// Sends the outbox upstream until graceful shutdown (a report in flight is abandoned and stays in the outbox).
+struct ReporterService: Service {
+    let reporter: UpstreamReporter
+
+    func run() async throws {
+        await cancelWhenGracefulShutdown { await reporter.run() }
     }
 }
 

@@ -1,5 +1,6 @@
 """An AWS JSON 1.1 service over HTTPS for the AWSClient tests, run by TLSTestServer:
-python3 aws_json_server.py ROOT CERT KEY CA ACCESS_KEY SECRET REGION TOKEN (TOKEN "-" for none).
+python3 aws_json_server.py ROOT CERT KEY CA ACCESS_KEY SECRET REGION TOKEN [FAILURES]
+(TOKEN "-" for none; FAILURES: how many PutInventory calls to refuse first, default 0).
 
 Prints the port it bound. Every POST must carry a SigV4 signature for service "ssm" that botocore's SigV4Auth,
 given the same signed headers, body and X-Amz-Date, computes again; otherwise 403 InvalidSignatureException.
@@ -9,6 +10,7 @@ Operations (X-Amz-Target AmazonSSM.<Operation>):
   Fail          400 com.amazonaws.ssm#InvalidInstanceId, with an x-amzn-RequestId
   Throttle      400 ThrottlingException twice, then 200 {"Attempt"}
   Unavailable   503 ServiceUnavailable, always
+  PutInventory  503 for the first FAILURES calls; then the body is appended to ROOT/PutInventory.jsonl, 200 {}
 
 GET /count/OPERATION answers how many signed requests that operation has had.
 """
@@ -26,6 +28,7 @@ from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
 
 root, cert, key, ca, access_key, secret, region, token = sys.argv[1:9]
+put_inventory_failures = int(sys.argv[9]) if len(sys.argv) > 9 else 0
 token = None if token == "-" else token
 counts = {}
 lock = threading.Lock()
@@ -103,6 +106,13 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 self.reply(200, {"Attempt": attempt})
         elif operation == "Unavailable":
             self.error(503, "ServiceUnavailable", "try later")
+        elif operation == "PutInventory":
+            if attempt <= put_inventory_failures:
+                self.error(503, "ServiceUnavailable", "down for maintenance")
+                return
+            with lock, open(root + "/PutInventory.jsonl", "ab") as log:
+                log.write(body + b"\n")
+            self.reply(200, {})
         else:
             self.error(400, "UnknownOperationException", operation)
 
