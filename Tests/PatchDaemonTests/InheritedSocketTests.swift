@@ -11,25 +11,6 @@ import Testing
 /// or the unit fails ("Got POLLHUP on a listening socket") and the restarted patchd has no socket to serve on.
 @Suite("UnixSocketServer on a socket systemd passed")
 struct InheritedSocketTests {
-    /// A bound, listening Unix socket: the socket unit's own copy.
-    static func listeningSocket(_ path: String) throws -> Int32 {
-        let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
-        var address = sockaddr_un()
-        address.sun_family = sa_family_t(AF_UNIX)
-        withUnsafeMutableBytes(of: &address.sun_path) { raw in
-            for (i, b) in Array(path.utf8).enumerated() { raw[i] = b }
-        }
-        let bound = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                bind(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
-            }
-        }
-        guard fd >= 0, bound == 0, listen(fd, 16) == 0 else {
-            throw TestSupportError("cannot listen on \(path): errno \(errno)")
-        }
-        return fd
-    }
-
     static func server(on fd: Int32) throws -> UnixSocketServer {
         try UnixSocketServer(listeningDescriptor: dup(fd)) { _ in .json(200, "{\"ok\": true}") }
     }
@@ -39,7 +20,8 @@ struct InheritedSocketTests {
         let directory = try TestDirectory.make(prefix: "patchd-inherited")
         defer { try? TestDirectory.remove(directory) }
         let path = directory + "/patchd.sock"
-        let unitCopy = try Self.listeningSocket(path)
+        // The socket unit's own copy; the server gets a duplicate, as patchd gets the descriptor systemd passes.
+        let unitCopy = try UnixSocketFixture.bound(.stream, pathBytes: Array(path.utf8) + [0], listening: true)
         defer { close(unitCopy) }
 
         let first = try Self.server(on: unitCopy)
@@ -62,7 +44,7 @@ struct InheritedSocketTests {
         let directory = try TestDirectory.make(prefix: "patchd-inherited")
         defer { try? TestDirectory.remove(directory) }
         let path = directory + "/patchd.sock"
-        let unitCopy = try Self.listeningSocket(path)
+        let unitCopy = try UnixSocketFixture.bound(.stream, pathBytes: Array(path.utf8) + [0], listening: true)
         defer { close(unitCopy) }
         let server = try Self.server(on: unitCopy)
         server.start()
