@@ -122,6 +122,9 @@ let package = Package(
         .testTarget(name: "PatchStoreTests", dependencies: ["PatchStore", "PatchTestSupport"], swiftSettings: strict),
         .testTarget(
             name: "PatchDaemonTests", dependencies: ["PatchDaemon", "PatchTestSupport"], swiftSettings: strict),
+        // Builds (or takes $PATCHD_DEB) the .deb and installs, upgrades and purges it in a Debian 12 chroot.
+        .testTarget(
+            name: "PackagingTests", dependencies: ["PatchCore", "PatchTestSupport"], swiftSettings: strict),
         .testTarget(
             name: "PatchCLITests",
             dependencies: ["PatchCore", "PatchTestSupport"],

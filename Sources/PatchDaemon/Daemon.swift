@@ -118,19 +118,19 @@ public enum PatchdMain {
         let server: UnixSocketServer
         let activated = SocketActivation.listenFDs(environment: environment, pid: getpid())
         SocketActivation.unsetEnvironment()
-        if let socket = activated.first(where: { SocketActivation.isUnixStreamListener(fd: $0.fd) }) {
-            server = UnixSocketServer(listeningDescriptor: socket.fd) { await router.handle($0) }
-            logger.info("serving on the socket systemd passed (fd \(socket.fd))")
-        } else {
-            do {
+        do {
+            if let socket = activated.first(where: { SocketActivation.isUnixStreamListener(fd: $0.fd) }) {
+                server = try UnixSocketServer(listeningDescriptor: socket.fd) { await router.handle($0) }
+                logger.info("serving on the socket systemd passed (fd \(socket.fd))")
+            } else {
                 server = try UnixSocketServer(path: configuration.socketPath, group: configuration.socketGroup) {
                     await router.handle($0)
                 }
-            } catch {
-                logger.critical("\(error)")
-                return 1
+                logger.info("serving on \(configuration.socketPath)")
             }
-            logger.info("serving on \(configuration.socketPath)")
+        } catch {
+            logger.critical("\(error)")
+            return 1
         }
         let notifier = SystemdNotifier(environment: environment)
         let api = APIService(server: server, runner: runner, notifier: notifier, logger: logger)

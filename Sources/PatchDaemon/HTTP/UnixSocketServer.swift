@@ -21,17 +21,24 @@ public final class UnixSocketServer: Sendable {
     }
 
     private let listener: Int32
+    /// A pipe whose write end `stop()` closes, waking the accept thread that polls its read end beside the listener.
+    /// shutdown() cannot do that job: a socket systemd passes is shared with the socket unit, and shutting it down
+    /// ends it for systemd too (the unit fails with "Got POLLHUP on a listening socket" and a restarted patchd finds
+    /// no socket).
+    private let wake: (read: Int32, write: Int32)
     private let handler: Handler
     private let workers: DispatchSemaphore
     private let stopped = Atomic<Bool>(false)
+    private let started = Atomic<Bool>(false)
     private let idleTimeout: Int
     public let path: String?
 
-    /// Serves on an already-listening socket (socket activation).
+    /// Serves on an already-listening socket (socket activation); `stop()` leaves the socket itself listening.
     public init(
         listeningDescriptor fd: Int32, maximumConnections: Int = 64, idleTimeoutSeconds: Int = 30,
         handler: @escaping Handler
-    ) {
+    ) throws(Failure) {
+        wake = try Self.wakePipe()
         listener = fd
         self.handler = handler
         workers = DispatchSemaphore(value: maximumConnections)
@@ -81,11 +88,25 @@ public final class UnixSocketServer: Sendable {
             close(fd)
             throw Failure(description: "\(path): listen: \(message)")
         }
+        do {
+            wake = try Self.wakePipe()
+        } catch {
+            close(fd)
+            throw error
+        }
         listener = fd
         self.handler = handler
         workers = DispatchSemaphore(value: maximumConnections)
         idleTimeout = idleTimeoutSeconds
         self.path = path
+    }
+
+    private static func wakePipe() throws(Failure) -> (read: Int32, write: Int32) {
+        var fds: [Int32] = [-1, -1]
+        guard patchd_pipe_cloexec(&fds) == 0 else {
+            throw Failure(description: "pipe2: \(String(cString: strerror(errno)))")
+        }
+        return (fds[0], fds[1])
     }
 
     /// Whether something accepts connections on `path` now.
@@ -108,23 +129,48 @@ public final class UnixSocketServer: Sendable {
         return result == 0
     }
 
-    /// Accepts connections on a dedicated thread until `stop()`.
+    /// Accepts connections on a dedicated thread until `stop()`; call it once.
     public func start() {
+        started.store(true, ordering: .sequentiallyConsistent)
         let thread = Thread { [self] in acceptLoop() }
         thread.name = "patchd-accept"
         thread.start()
     }
 
-    /// Stops accepting; connections in progress finish their current request.
+    /// Stops accepting; connections in progress finish their current request. The accept thread closes the
+    /// listening descriptor as it leaves: a socket this server bound goes away (its path is removed here), one systemd
+    /// passed stays open in systemd, listening for the next start.
     public func stop() {
         guard !stopped.exchange(true, ordering: .sequentiallyConsistent) else { return }
-        shutdown(listener, Int32(SHUT_RDWR))
-        close(listener)
         if let path { unlink(path) }
+        close(wake.write)
+        if !started.load(ordering: .sequentiallyConsistent) {
+            close(listener)
+            close(wake.read)
+        }
     }
 
     private func acceptLoop() {
+        defer {
+            close(listener)
+            close(wake.read)
+        }
+        var events = [
+            pollfd(fd: listener, events: Int16(POLLIN), revents: 0),
+            pollfd(fd: wake.read, events: Int16(POLLIN), revents: 0),
+        ]
         while !stopped.load(ordering: .sequentiallyConsistent) {
+            // Blocks without a timeout: an idle daemon does not wake up.
+            let ready = poll(&events, 2, -1)
+            if ready < 0 {
+                if errno == EINTR { continue }
+                return
+            }
+            if events[1].revents != 0 || stopped.load(ordering: .sequentiallyConsistent) { return }
+            if events[0].revents & Int16(POLLIN) == 0 {
+                if events[0].revents & Int16(POLLERR | POLLHUP | POLLNVAL) != 0 { return }
+                continue
+            }
             let client = patchd_accept_cloexec(listener)
             if client < 0 {
                 if errno == EINTR || errno == ECONNABORTED { continue }
