@@ -82,6 +82,8 @@ struct DebianPackageTests {
         {
             #expect(depends.contains(package), "Depends lacks \(package): \(depends)")
         }
+        // The loader must know packed relative relocations (DT_RELR): glibc 2.36 or later.
+        #expect(try PackageUnderTest.field(deb, "Depends").contains("libc6 (>= 2.36)"))
         // The Swift runtime is inside the binaries, not a dependency.
         #expect(!depends.contains { $0.lowercased().contains("swift") })
 
