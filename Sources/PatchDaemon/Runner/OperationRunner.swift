@@ -547,19 +547,27 @@ public actor OperationRunner {
         guard let op = (try? store.operation(id: id)) ?? nil, op.status.isActive, op.phase == "awaiting-reboot",
             op.bootId == bootId()
         else { return }
+        await askAgainOrFail(op)
+    }
+
+    /// An operation still waiting in the boot it asked to leave: the reboot is asked again while attempts remain,
+    /// else the operation fails and its on-exit hooks run (in the background: a starting daemon serves meanwhile).
+    private func askAgainOrFail(_ op: OperationRecord) async {
         if op.rebootAttempts < configuration.maximumRebootAttempts {
-            _ = try? store.update(id: id) { $0.rebootAttempts += 1 }
-            log(.warning, "the node did not reboot within \(configuration.rebootWaitSeconds) s; asking again", id: id)
-            await rebootAndWatch(id: id)
+            _ = try? store.update(id: op.id) { $0.rebootAttempts += 1 }
+            log(.warning, "the node did not reboot; asking again", id: op.id)
+            await rebootAndWatch(id: op.id)
         } else {
-            _ = try? store.update(id: id) {
+            let message = "the node did not reboot after \(op.rebootAttempts) attempt(s)"
+            _ = try? store.update(id: op.id) {
                 $0.status = .failed
                 $0.phase = nil
                 $0.endedAt = self.clock()
-                $0.error = "the node did not reboot after \(op.rebootAttempts) attempt(s)"
+                $0.error = message
             }
-            log(.error, "the node did not reboot after \(op.rebootAttempts) attempt(s)", id: id)
-            await runOnExit(id: id, rebootOption: op.rebootOption ?? "RebootIfNeeded")
+            log(.error, message, id: op.id)
+            let option = op.rebootOption ?? "RebootIfNeeded"
+            Task { await self.runOnExit(id: op.id, rebootOption: option) }
         }
     }
 
@@ -600,19 +608,8 @@ public actor OperationRunner {
                     // On-exit hooks run last, after the reboot; in the background, so serving starts now.
                     let option = op.rebootOption ?? "RebootIfNeeded"
                     Task { await self.runOnExit(id: op.id, rebootOption: option) }
-                } else if op.rebootAttempts < configuration.maximumRebootAttempts {
-                    _ = try? store.update(id: op.id) { $0.rebootAttempts += 1 }
-                    await rebootAndWatch(id: op.id)
                 } else {
-                    _ = try? store.update(id: op.id) {
-                        $0.status = .failed
-                        $0.phase = nil
-                        $0.endedAt = self.clock()
-                        $0.error = "the node did not reboot after \(op.rebootAttempts) attempt(s)"
-                    }
-                    log(.error, "the node did not reboot after \(op.rebootAttempts) attempt(s)", id: op.id)
-                    let option = op.rebootOption ?? "RebootIfNeeded"
-                    Task { await self.runOnExit(id: op.id, rebootOption: option) }
+                    await askAgainOrFail(op)
                 }
             } else {
                 _ = try? store.update(id: op.id) {
